@@ -1,0 +1,41 @@
+# citewise: `make run` serves the chat, `make test` runs every test. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CITEWISE := $(BIN)/citewise
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: setup index run test browser bench clean
+
+# Installs the pinned CPU torch first: an unpinned one would pull GBs of CUDA packages.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+var/CURRENT: | setup
+	$(CITEWISE) index build
+
+index: setup
+	$(CITEWISE) index build
+
+run: setup var/CURRENT
+	$(CITEWISE) serve
+
+# Browser tests drive Debian's Chromium; install it when missing (CI runs as root).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,51 @@
+"""A cited answer, and its JSON form: the contract of `citewise ask --json` and `/api/ask`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A paragraph the answer cites, as ``[n]``.
+
+    ``quote`` is the sentence(s) of ``text`` the answer uses; ``spans`` are their
+    character offsets in ``text``, for highlighting (not part of the JSON contract).
+    """
+
+    n: int
+    doc: str
+    paragraph: int
+    section: str | None
+    text: str
+    quote: str
+    score: float
+    title: str = ""
+    spans: tuple[tuple[int, int], ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "doc": self.doc,
+            "paragraph": self.paragraph,
+            "section": self.section,
+            "text": self.text,
+            "quote": self.quote,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answered": self.answered,
+            "citations": [c.to_dict() for c in self.citations],
+        }

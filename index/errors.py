@@ -1,0 +1,15 @@
+"""Errors of the index layer. Each message says what to do next."""
+
+from __future__ import annotations
+
+
+class IndexNotFoundError(FileNotFoundError):
+    """No index has been built in this data directory yet."""
+
+
+class IndexMismatchError(ValueError):
+    """The saved index was built with another model or format: it must be rebuilt."""
+
+
+class CorruptIndexError(ValueError):
+    """A saved index version is incomplete or unreadable."""

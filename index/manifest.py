@@ -1,0 +1,68 @@
+"""The manifest: what an index version is, what built it, and whether it can be read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from index.errors import CorruptIndexError, IndexMismatchError
+
+FORMAT_VERSION = 1
+FILE_NAME = "manifest.json"
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for name in ("citewise", "sentence-transformers", "faiss-cpu", "bm25s", "numpy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+@dataclass
+class Manifest:
+    """Describes one saved index version; written last, so its presence means complete."""
+
+    version: str
+    model: str
+    dimension: int
+    chunking: dict
+    corpus_fingerprint: str
+    documents: int
+    paragraphs: int
+    sentences: int
+    format_version: int = FORMAT_VERSION
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    libraries: dict = field(default_factory=_library_versions)
+
+    def save(self, directory: Path) -> None:
+        (Path(directory) / FILE_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> Manifest:
+        path = Path(directory) / FILE_NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**data)
+        except FileNotFoundError:
+            raise CorruptIndexError(f"Index version '{directory}' has no {FILE_NAME}: it is incomplete.") from None
+        except (json.JSONDecodeError, TypeError) as error:
+            raise CorruptIndexError(f"Index version '{directory}' has an unreadable {FILE_NAME}: {error}") from None
+
+    def check_compatible(self, model: str, dimension: int) -> None:
+        """Raise ``IndexMismatchError`` unless this index can serve queries embedded by ``model``."""
+        if self.format_version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"Index version {self.version} has format {self.format_version}, this citewise reads "
+                f"format {FORMAT_VERSION}: run `citewise index build` to rebuild it."
+            )
+        if self.model != model or self.dimension != dimension:
+            raise IndexMismatchError(
+                f"Index version {self.version} was built with model {self.model!r} ({self.dimension} dimensions), "
+                f"not {model!r} ({dimension}): run `citewise index build` with this model to rebuild it."
+            )

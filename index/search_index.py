@@ -1,0 +1,130 @@
+"""A saved index version, loaded: paragraphs, their sentences, and both searches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import CorruptIndexError
+from index.faiss_store import FaissStore
+from index.fusion import fuse
+from index.lexical_store import LexicalStore
+from index.manifest import Manifest
+from ingest import Paragraph
+
+PARAGRAPHS_FILE = "paragraphs.jsonl"
+SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
+SENTENCE_OFFSETS_FILE = "sentence_offsets.npy"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved paragraph: its row, the fused score, and both sides' scores."""
+
+    row: int
+    paragraph: Paragraph
+    score: float
+    dense: float
+    lexical: float
+
+
+class SearchIndex:
+    """Everything needed to answer from one index version, held in memory.
+
+    Sentence ``i`` of paragraph row ``r`` has span ``spans[r][i]`` and vector
+    ``sentence_vectors[offsets[r] + i]``.
+    """
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        paragraphs: list[Paragraph],
+        spans: list[list[tuple[int, int]]],
+        dense: FaissStore,
+        lexical: LexicalStore,
+        sentence_vectors: np.ndarray,
+        path: Path | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.paragraphs = paragraphs
+        self.spans = spans
+        self.dense = dense
+        self.lexical = lexical
+        self.sentence_vectors = sentence_vectors
+        self.offsets = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
+        self.path = path
+
+    def __len__(self) -> int:
+        return len(self.paragraphs)
+
+    def save(self, directory: Path) -> None:
+        """Write every part, the manifest last, so a manifest means a complete version."""
+        directory = Path(directory)
+        with open(directory / PARAGRAPHS_FILE, "w", encoding="utf-8") as handle:
+            for paragraph, spans in zip(self.paragraphs, self.spans):
+                handle.write(json.dumps({**paragraph.to_dict(), "sentences": spans}, ensure_ascii=False) + "\n")
+        np.save(directory / SENTENCE_VECTORS_FILE, self.sentence_vectors)
+        self.dense.save(directory)
+        self.lexical.save(directory)
+        self.manifest.save(directory)
+
+    @classmethod
+    def load(cls, directory: Path) -> SearchIndex:
+        """Load a version folder.
+
+        Raises:
+            CorruptIndexError: a part is missing or does not match the manifest.
+        """
+        directory = Path(directory)
+        manifest = Manifest.load(directory)
+        try:
+            paragraphs, spans = [], []
+            with open(directory / PARAGRAPHS_FILE, encoding="utf-8") as handle:
+                for line in handle:
+                    record = json.loads(line)
+                    spans.append([tuple(s) for s in record.pop("sentences")])
+                    paragraphs.append(Paragraph.from_dict(record))
+            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE)
+            dense = FaissStore.load(directory)
+            lexical = LexicalStore.load(directory)
+        except (OSError, ValueError, KeyError, RuntimeError) as error:
+            raise CorruptIndexError(f"Index version '{directory}' is unreadable ({error}); rebuild it.") from None
+        index = cls(manifest, paragraphs, spans, dense, lexical, sentence_vectors, path=directory)
+        index.verify()
+        return index
+
+    def verify(self) -> None:
+        """Check that the parts agree with each other and with the manifest."""
+        counts = {
+            "paragraphs": (len(self.paragraphs), self.manifest.paragraphs),
+            "dense vectors": (len(self.dense), self.manifest.paragraphs),
+            "sentence vectors": (len(self.sentence_vectors), self.manifest.sentences),
+            "sentence spans": (int(self.offsets[-1]), self.manifest.sentences),
+        }
+        for what, (found, expected) in counts.items():
+            if found != expected:
+                raise CorruptIndexError(
+                    f"Index version {self.manifest.version} holds {found} {what}, its manifest says {expected}: rebuild it."
+                )
+
+    def search(
+        self,
+        query_vector: np.ndarray,
+        query_text: str,
+        k: int,
+        fusion: str,
+        lexical_weight: float,
+        candidates: int,
+    ) -> list[Hit]:
+        """The ``k`` best paragraphs for a query, by the fused dense and lexical ranking."""
+        rows, scores = self.dense.search(query_vector, max(candidates, k))
+        lexical = self.lexical.scores(query_text)
+        ranked = fuse(rows, scores, lexical, fusion, lexical_weight, candidates)[:k]
+        return [Hit(row, self.paragraphs[row], score, dense, lex) for row, score, dense, lex in ranked]
+
+    def sentences(self, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """The sentence spans of paragraph ``row`` and their unit vectors."""
+        return self.spans[row], self.sentence_vectors[self.offsets[row] : self.offsets[row + 1]]

@@ -1,0 +1,87 @@
+"""Shared fixtures: the real model, loaded once; a real index of the article, built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch, tmp_path):
+    """No test reads the developer's citewise.toml or CITEWISE_* variables, or writes to ./var."""
+    for key in list(os.environ):
+        if key.startswith("CITEWISE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def settings_for():
+    """Settings for a data directory, as the CLI would load them (defaults plus overrides)."""
+    from chat.settings import Settings
+
+    def make(data_dir: Path, **overrides) -> Settings:
+        return Settings().with_overrides(data_dir=data_dir, corpus=CORPUS, **overrides)
+
+    return make
+
+
+def build_corpus_index(corpus: Path, data_dir: Path, embedder, settings) -> Path:
+    """Build an index of ``corpus`` into ``data_dir`` exactly as `citewise index build` does."""
+    from index import DataDir, build_index
+    from ingest import read_corpus, split_paragraphs
+
+    reading = read_corpus(corpus)
+    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
+    build_index(
+        paragraphs,
+        DataDir(data_dir),
+        embedder,
+        chunking={"max_words": settings.max_words},
+        documents=len(reading.documents),
+        keep_versions=settings.keep_versions,
+        progress=False,
+    )
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def article_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
+    """A data directory holding an index of corpus/ (the article), built once per session.
+
+    Treat it as read-only; copy it (``copy_data_dir``) to change it.
+    """
+    data_dir = tmp_path_factory.mktemp("article") / "var"
+    return build_corpus_index(CORPUS, data_dir, embedder, settings_for(data_dir))
+
+
+@pytest.fixture
+def copy_data_dir(article_data_dir, tmp_path) -> Path:
+    """A private, writable copy of the article's data directory."""
+    target = tmp_path / "var-copy"
+    shutil.copytree(article_data_dir, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def article_engine(article_data_dir, embedder, settings_for):
+    from chat.engine import Engine
+
+    return Engine.from_settings(settings_for(article_data_dir), embedder=embedder)
