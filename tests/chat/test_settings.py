@@ -1,0 +1,63 @@
+"""One table of settings: defaults, then citewise.toml, then CITEWISE_* variables, then flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chat.settings import Settings, describe_settings, load_settings
+
+
+def test_defaults_work_without_any_configuration():
+    settings = load_settings(environ={})
+    assert settings == Settings()
+    assert settings.data_dir == Path("var") and settings.corpus == Path("corpus")
+
+
+def test_file_then_environment_then_flags_win_in_that_order(tmp_path):
+    (tmp_path / "citewise.toml").write_text('top_k = 7\nport = 9000\nallow_origins = ["http://a.example"]\n')
+    settings = load_settings(tmp_path / "citewise.toml", environ={"CITEWISE_PORT": "9100"}, top_k=None)
+    assert (settings.top_k, settings.port, settings.allow_origins) == (7, 9100, ["http://a.example"])
+    assert load_settings(tmp_path / "citewise.toml", environ={"CITEWISE_PORT": "9100"}, port=9200).port == 9200
+
+
+def test_config_file_in_the_working_directory_is_read(tmp_path, monkeypatch):
+    (tmp_path / "citewise.toml").write_text('data_dir = "elsewhere"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).data_dir == Path("elsewhere")
+
+
+def test_environment_lists_are_comma_separated():
+    settings = load_settings(environ={"CITEWISE_ALLOW_ORIGINS": "http://a.example, http://b.example"})
+    assert settings.allow_origins == ["http://a.example", "http://b.example"]
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ({"CITEWISE_TOPK": "3"}, "Invalid setting 'CITEWISE_TOPK'"),
+        ({"CITEWISE_TOP_K": "three"}, "Invalid value for top_k: 'three' is not a int"),
+        ({"CITEWISE_FUSION": "magic"}, "Invalid fusion: 'magic'"),
+        ({"CITEWISE_LEXICAL_WEIGHT": "2"}, "between 0 and 1"),
+    ],
+)
+def test_bad_settings_stop_with_the_name_and_the_fix(source, message):
+    with pytest.raises(ValueError, match=message):
+        load_settings(environ=source)
+
+
+def test_unknown_key_in_the_file_is_named(tmp_path):
+    (tmp_path / "bad.toml").write_text("colour = 'red'\n")
+    with pytest.raises(ValueError, match="Invalid setting 'colour'"):
+        load_settings(tmp_path / "bad.toml", environ={})
+
+
+def test_a_named_config_file_must_exist(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Config file not found"):
+        load_settings(tmp_path / "missing.toml", environ={})
+
+
+def test_every_setting_has_help_text():
+    for name, _default, help_text in describe_settings():
+        assert len(help_text) > 15, name

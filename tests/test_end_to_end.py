@@ -1,0 +1,120 @@
+"""A new user's session: build the index of the article with the CLI, then ask it questions.
+
+Everything is real: the shipped model, FAISS, BM25, the `citewise` command in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import CORPUS, DATA, REPO
+
+ANSWER_KEYS = {"question", "answer", "answered", "citations"}
+CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "score"}
+
+
+def citewise(*args, cwd, stdin=None):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "GRADIO_ANALYTICS_ENABLED": "False"}
+    return subprocess.run(
+        [sys.executable, "-m", "chat", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    result = citewise("index", "build", "--corpus", str(CORPUS), "--data-dir", str(folder / "var"), cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "built v0001: 1 documents, 46 paragraphs" in result.stdout
+    return folder / "var"
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return [json.loads(line) for line in (DATA / "article_questions.jsonl").read_text().splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def answers(data_dir, questions):
+    """Every question of the set, plus the out-of-corpus ones, asked in one `ask --json -f -`."""
+    outside = (DATA / "out_of_corpus.txt").read_text().splitlines()
+    asked = [q["question"] for q in questions] + outside
+    result = citewise("ask", "--json", "-f", "-", "--data-dir", str(data_dir), cwd=data_dir.parent, stdin="\n".join(asked))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(asked), "one JSON object a question"
+    return [json.loads(line) for line in lines]
+
+
+def marked_sentences(answer: str) -> dict[int, list[str]]:
+    """The answer's sentences grouped by the ``[n]`` that follows each."""
+    grouped: dict[int, list[str]] = {}
+    for sentence, n in re.findall(r"\s*(.+?) \[(\d+)\]", answer):
+        grouped.setdefault(int(n), []).append(sentence)
+    return grouped
+
+
+def test_every_answer_meets_the_json_contract(answers):
+    for answer in answers:
+        assert set(answer) == ANSWER_KEYS
+        assert isinstance(answer["answer"], str) and answer["answer"]
+        marked = marked_sentences(answer["answer"])
+        assert sorted(marked) == [c["n"] for c in answer["citations"]]
+        for n, citation in enumerate(answer["citations"], start=1):
+            assert set(citation) == CITATION_KEYS
+            assert citation["n"] == n
+            assert all(sentence in citation["text"] for sentence in marked[n]), "each sentence comes from its source"
+            assert citation["quote"] == " ".join(marked[n])
+            assert isinstance(citation["score"], float) and isinstance(citation["paragraph"], int)
+
+
+def test_answers_cite_the_right_paragraph_and_contain_the_answer(questions, answers):
+    correct = []
+    for question, answer in zip(questions, answers):
+        cited = [c["paragraph"] for c in answer["citations"][:3]]
+        if answer["answered"] and set(cited) & set(question["gold"]) and question["answer"].lower() in answer["answer"].lower():
+            correct.append(question["question"])
+    assert len(correct) >= 10
+    assert len(correct) >= 0.9 * len(questions), f"only {len(correct)}/{len(questions)} answered and cited correctly"
+
+
+def test_questions_from_outside_the_article_are_refused(questions, answers):
+    for answer in answers[len(questions) :]:
+        assert answer["answered"] is False, answer
+        assert answer["citations"] == []
+        assert "don't say" in answer["answer"]
+
+
+def test_plain_answer_lists_numbered_sources(data_dir):
+    result = citewise("ask", "When was the defense treaty signed?", "--data-dir", str(data_dir), cwd=data_dir.parent)
+    assert result.returncode == 0, result.stderr
+    answer, sources = result.stdout.split("\nSources:\n")
+    assert "1960" in answer and "[1]" in answer
+    assert sources.startswith("[1] japan-us-alliance.txt, Japan’s Key Role in the US-Japan Security Alliance, paragraph 17")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["ask", "   "], "The question is empty"),
+        (["ask", "x" * 5000], "limit is 1000"),
+        (["ask"], "Give a QUESTION or --file"),
+    ],
+)
+def test_bad_questions_get_a_clear_error(data_dir, args, message):
+    result = citewise(*args, "--data-dir", str(data_dir), cwd=data_dir.parent)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_asking_before_building_says_what_to_do(tmp_path):
+    result = citewise("ask", "anything?", "--data-dir", str(tmp_path / "empty"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "run `citewise index build` first" in result.stderr
