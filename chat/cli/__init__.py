@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+_LAYERS = ("ingest", "index", "chat")
+
 
 @click.group()
 @click.version_option(package_name="citewise")
@@ -24,10 +26,18 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
         citewise ask "When was the defense treaty signed?"
         citewise serve
     """
-    # Our own layers say what they did; libraries speak up only about problems.
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for layer in ("ingest", "index", "chat"):
-        logging.getLogger(layer).setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Our own layers say what they did; libraries speak up only about problems. A filter,
+    # not logger levels: bm25s resets its own logger to DEBUG when it is (lazily) imported.
+    ours = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=ours, format="%(levelname)s %(name)s: %(message)s")
+    theirs = logging.DEBUG if verbose else logging.WARNING
+
+    def speaks(record: logging.LogRecord) -> bool:
+        own = record.name.split(".")[0] in _LAYERS
+        return record.levelno >= (ours if own else theirs)
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(speaks)
     ctx.obj = {"config": config}
 
 
