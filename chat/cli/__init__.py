@@ -1,5 +1,5 @@
 """The `citewise` command. Subcommands mirror the layers, one module each:
-``ingest``, ``index`` (build, info), ``ask``, ``serve``.
+``ingest``, ``index``, ``ask``, ``serve``, ``eval``, ``settings``.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from chat.cli import ask, index, ingest, serve
+    from chat.cli import ask, index, ingest, serve, settings
 
-    for module in (ingest, index, ask, serve):
+    for module in (ingest, index, ask, serve, settings):
         cli.add_command(module.command)
 
 

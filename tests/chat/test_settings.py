@@ -61,3 +61,26 @@ def test_a_named_config_file_must_exist(tmp_path):
 def test_every_setting_has_help_text():
     for name, _default, help_text in describe_settings():
         assert len(help_text) > 15, name
+
+
+def test_settings_command_shows_the_values_in_force(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from chat.cli import cli
+
+    (tmp_path / "citewise.toml").write_text("top_k = 7\n")
+    monkeypatch.setenv("CITEWISE_PORT", "9100")
+    result = CliRunner().invoke(cli, ["settings"])
+    assert result.exit_code == 0, result.output
+    assert "top_k = 7" in result.output and "port = 9100" in result.output
+
+
+def test_settings_command_names_a_bad_setting(monkeypatch):
+    from click.testing import CliRunner
+
+    from chat.cli import cli
+
+    monkeypatch.setenv("CITEWISE_COLOUR", "red")
+    result = CliRunner().invoke(cli, ["settings"])
+    assert result.exit_code == 1
+    assert "Invalid setting 'CITEWISE_COLOUR'" in result.output
