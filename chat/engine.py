@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from chat.answer import Answer
 from chat.composer import compose
-from chat.errors import QuestionError
+from chat.errors import QuestionError, QuestionTooLongError
 from chat.settings import Settings
 from index import DataDir, Embedder, SearchIndex, load_index
 
@@ -28,7 +28,7 @@ def check_question(question: object, max_chars: int) -> str:
     if not question:
         raise QuestionError("The question is empty: ask something about the documents.")
     if len(question) > max_chars:
-        raise QuestionError(f"The question is {len(question)} characters long; the limit is {max_chars}.")
+        raise QuestionTooLongError(f"The question is {len(question)} characters long; the limit is {max_chars}.")
     return question
 
 
