@@ -19,6 +19,7 @@ def create_app(engine: Engine) -> FastAPI:
     import gradio as gr
 
     from chat.ui import build_ui
+    from chat.widget import widget_router
 
     app = FastAPI(title="citewise", description="Answers from your documents, every claim cited.")
 
@@ -35,6 +36,7 @@ def create_app(engine: Engine) -> FastAPI:
         except QuestionError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
 
+    app.include_router(widget_router(engine.settings))
     return gr.mount_gradio_app(app, build_ui(engine), path="/")
 
 

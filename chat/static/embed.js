@@ -1,0 +1,182 @@
+/* The compact chat inside the widget's iframe; it also works on its own at /embed.
+ *
+ * Every piece of text from the server or the user enters the page as a text node
+ * (textContent, append(string)), never as markup, so a document paragraph holding
+ * <script> or <img onerror> is shown as the characters it is and runs nothing.
+ */
+(() => {
+  "use strict";
+
+  const log = document.getElementById("log");
+  const form = document.getElementById("ask");
+  const input = document.getElementById("question");
+  const send = document.getElementById("send");
+  const framed = window.parent !== window;
+  const options = readOptions();
+  // The conversation so far, sent with every question so follow-ups ("and when?") make sense.
+  const turns = [];
+
+  function readOptions() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    // The token travels in the fragment so no server log records it; drop it from the address bar too.
+    if (location.hash) window.history.replaceState(null, "", location.pathname);
+    return { title: params.get("title"), accent: params.get("accent"), token: params.get("token") || "" };
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function show(node) {
+    log.append(node);
+    log.scrollTop = log.scrollHeight;
+    return node;
+  }
+
+  /** Where the quote's sentences sit in the paragraph, as merged [start, end) ranges. */
+  function quoteRanges(text, quote) {
+    const ranges = [];
+    let from = 0;
+    for (const piece of quote.split(/(?<=[.!?…]["”’)\]]?)\s+/)) {
+      const at = piece ? text.indexOf(piece, from) : -1;
+      if (at < 0) continue;
+      const last = ranges[ranges.length - 1];
+      if (last && !text.slice(last[1], at).trim()) last[1] = at + piece.length;
+      else ranges.push([at, at + piece.length]);
+      from = at + piece.length;
+    }
+    return ranges;
+  }
+
+  function renderSource(citation) {
+    const box = element("blockquote", "source");
+    box.dataset.n = String(citation.n);
+    const where = [citation.doc, citation.section, `paragraph ${citation.paragraph}`].filter(Boolean).join(" · ");
+    box.append(element("cite", "", `[${citation.n}] ${where}`));
+    const paragraph = element("p");
+    let cursor = 0;
+    for (const [start, end] of quoteRanges(citation.text, citation.quote || "")) {
+      paragraph.append(citation.text.slice(cursor, start), element("mark", "", citation.text.slice(start, end)));
+      cursor = end;
+    }
+    paragraph.append(citation.text.slice(cursor));
+    box.append(paragraph);
+    return box;
+  }
+
+  function toggleSource(bubble, citation) {
+    const open = bubble.querySelector(".source");
+    const wasThis = open && open.dataset.n === String(citation.n);
+    if (open) open.remove();
+    if (!wasThis) bubble.append(renderSource(citation));
+    for (const marker of bubble.querySelectorAll(".marker")) {
+      marker.setAttribute("aria-expanded", String(!wasThis && marker.dataset.n === String(citation.n)));
+    }
+  }
+
+  function renderAnswer(answer) {
+    const bubble = element("div", answer.answered ? "turn assistant" : "turn assistant refused");
+    const text = element("p");
+    const cited = new Map(answer.citations.map((citation) => [citation.n, citation]));
+    for (const piece of answer.answer.split(/(\[\d+\])/)) {
+      const match = /^\[(\d+)\]$/.exec(piece);
+      const citation = match && cited.get(Number(match[1]));
+      if (!citation) {
+        text.append(piece);
+        continue;
+      }
+      const marker = element("button", "marker", `[${citation.n}]`);
+      marker.type = "button";
+      marker.dataset.n = String(citation.n);
+      marker.title = `${citation.doc}, paragraph ${citation.paragraph}`;
+      marker.setAttribute("aria-expanded", "false");
+      marker.addEventListener("click", () => toggleSource(bubble, citation));
+      text.append(marker);
+    }
+    bubble.append(text);
+    return bubble;
+  }
+
+  function explain(response, body) {
+    const said = typeof body.error === "string" ? body.error : typeof body.detail === "string" ? body.detail : "";
+    const status = response.status;
+    if (status === 401) {
+      return options.token
+        ? "The access token was refused. Ask the site admin to update data-token on the widget's script tag."
+        : "This chat needs an access token. Ask the site admin to add data-token to the widget's script tag.";
+    }
+    if (status === 403) return `This site may not use the chat. ${said}`.trim();
+    if (status === 429) {
+      const wait = response.headers.get("Retry-After");
+      return `Too many questions in a short time. Please wait ${wait ? `${wait} seconds` : "a minute"} and ask again.`;
+    }
+    if (status < 500) return said || `The question was not accepted (error ${status}).`;
+    return `The server could not answer (error ${status}). Please try again later.`;
+  }
+
+  async function ask(question) {
+    const headers = { "Content-Type": "application/json", Accept: "application/json" };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let response;
+    try {
+      response = await fetch("/api/ask", {
+        method: "POST", headers, credentials: "omit", body: JSON.stringify({ question, history: turns }),
+      });
+    } catch {
+      throw new Error("Cannot reach the citewise server. Check the connection and try again.");
+    }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(explain(response, body));
+    return body;
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (!question || send.disabled) return;
+    const asked = show(element("p", "turn user", question));
+    const pending = show(element("p", "turn assistant loading", "Searching the documents"));
+    input.value = "";
+    send.disabled = true;
+    log.setAttribute("aria-busy", "true");
+    try {
+      const answer = await ask(question);
+      pending.replaceWith(renderAnswer(answer));
+      turns.push({ role: "user", content: question }, { role: "assistant", content: answer.answer });
+    } catch (error) {
+      // Nothing is lost: the question goes back into the box, ready to send again.
+      asked.remove();
+      const notice = element("p", "turn error", error.message);
+      notice.setAttribute("role", "alert");
+      pending.replaceWith(notice);
+      if (!input.value) input.value = question;
+    } finally {
+      send.disabled = false;
+      log.removeAttribute("aria-busy");
+      log.scrollTop = log.scrollHeight;
+      input.focus();
+    }
+  }
+
+  if (options.title) {
+    document.getElementById("title").textContent = options.title;
+    document.title = options.title;
+  }
+  if (options.accent && CSS.supports("color", options.accent)) {
+    document.documentElement.style.setProperty("--accent", options.accent);
+  }
+  form.addEventListener("submit", submit);
+  if (framed) {
+    const close = document.getElementById("close");
+    close.hidden = false;
+    close.addEventListener("click", () => window.parent.postMessage({ type: "citewise:close" }, "*"));
+    window.addEventListener("message", (event) => {
+      if (event.source === window.parent && event.data && event.data.type === "citewise:focus") input.focus();
+    });
+    // Tells widget.js the chat loaded, i.e. this site was allowed to frame it.
+    window.parent.postMessage({ type: "citewise:ready" }, "*");
+  }
+})();
