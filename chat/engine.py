@@ -78,7 +78,7 @@ class Engine:
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
         """Load the serving index version of ``settings.data_dir`` and the model."""
-        embedder = embedder or Embedder(settings.model or None, settings.batch_size)
+        embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.embed_threads)
         return cls(load_index(DataDir(settings.data_dir), embedder), embedder, settings)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:

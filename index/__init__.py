@@ -6,6 +6,7 @@ from index.builder import build_index, build_search_index, corpus_fingerprint, l
 from index.data_dir import DataDir
 from index.embedder import DEFAULT_MODEL_NAME, Embedder, default_model_path
 from index.errors import CorruptIndexError, IndexMismatchError, IndexNotFoundError
+from index.faiss_store import FaissOptions
 from index.fusion import FUSION_METHODS
 from index.manifest import FORMAT_VERSION, Manifest
 from index.search_index import Hit, SearchIndex
@@ -17,6 +18,7 @@ __all__ = [
     "CorruptIndexError",
     "DataDir",
     "Embedder",
+    "FaissOptions",
     "Hit",
     "IndexMismatchError",
     "IndexNotFoundError",
