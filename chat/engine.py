@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 
 from chat.answer import Answer
 from chat.composer import compose
 from chat.errors import QuestionError, QuestionTooLongError
 from chat.settings import Settings
-from index import DataDir, Embedder, SearchIndex, load_index
+from index import CorruptIndexError, DataDir, Embedder, IndexMismatchError, SearchIndex, load_index
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,62 @@ class Engine:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._unservable: str | None = None  # a version that failed to load, not retried
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
         """Load the serving index version of ``settings.data_dir`` and the model."""
         embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.embed_threads)
         return cls(load_index(DataDir(settings.data_dir), embedder), embedder, settings)
+
+    def refresh(self) -> bool:
+        """Swap in the version the data directory's CURRENT names, if it is another one.
+
+        The new version is loaded and verified completely before the swap; requests
+        already running finish on the version they started with. A version that fails
+        to load is logged once and the serving one stays.
+
+        Returns:
+            Whether a new version is now serving.
+        """
+        data_dir = DataDir(self.settings.data_dir)
+        name = data_dir.current()
+        serving = self.index.manifest.version
+        if name is None or name in (serving, self._unservable):
+            return False
+        try:
+            index = load_index(data_dir, self.embedder, version=name)
+        except (CorruptIndexError, IndexMismatchError, OSError) as error:
+            self._unservable = name
+            log.error("index version %s cannot be served (%s); %s keeps serving", name, error, serving)
+            return False
+        self.index = index
+        log.info("now serving index %s (was %s)", name, serving)
+        return True
+
+    def follow_current(self, interval: float) -> threading.Event:
+        """Check for a new index version every ``interval`` seconds, in a daemon thread.
+
+        Args:
+            interval: Seconds between checks; 0 does not follow at all.
+
+        Returns:
+            An event; set it to stop following.
+        """
+        stop = threading.Event()
+        if interval <= 0:
+            stop.set()
+            return stop
+
+        def follow() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.refresh()
+                except Exception:  # the follower must outlive any surprise, or hot swap silently ends
+                    log.exception("checking %s for a new index version failed", self.settings.data_dir)
+
+        threading.Thread(target=follow, name="citewise-index-follower", daemon=True).start()
+        return stop
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer ``question``, reading follow-ups in the context of ``history``.

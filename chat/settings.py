@@ -44,6 +44,8 @@ class Settings:
     ivf_probes: int = _setting(
         48, "Clusters the approximate index scans per question: more finds more true neighbours (recall), but searches slower."
     )
+    reload_seconds: float = _setting(2.0, "How often a running server checks for a new index version (CURRENT); 0 never checks.")
+    watch_debounce_seconds: float = _setting(2.0, "`index rebuild --watch` waits until the corpus has been quiet this long before rebuilding.")
     # Retrieval
     fusion: str = _setting("linear", "How dense and BM25 rankings are fused: linear, rrf, dense or lexical.")
     lexical_weight: float = _setting(0.3, "Weight of BM25 in the fusion (0 to 1); dense gets the rest.")
@@ -59,7 +61,14 @@ class Settings:
     port: int = _setting(7860, "Port the server listens on.")
     allow_origins: list[str] = _setting([], "Origins allowed to use the API and embed the widget (deny by default).")
     token: str = _setting("", "If set, the API and widget require this token.")
-    rate_limit: int = _setting(60, "Requests a minute per client; 0 turns the limit off.")
+    rate_limit: int = _setting(
+        30, "Requests a minute per client (API questions, page questions and votes); 0 turns the limit off."
+    )
+    max_request_kb: int = _setting(64, "Largest API request body (question plus history), in KiB; bigger ones get 413.")
+    page_title: str = _setting("citewise", "Title of the chat page.")
+    page_description: str = _setting("", "One line under the title about the documents; empty describes the index.")
+    examples: list[str] = _setting([], "Example questions on an empty chat; empty takes them from the section headings.")
+    feedback_log: str = _setting("", "JSONL file for thumbs up/down; empty means <data_dir>/feedback.jsonl.")
 
     def __post_init__(self) -> None:
         from index import FUSION_METHODS
@@ -72,6 +81,9 @@ class Settings:
                      "embed_threads", "exact_search_limit", "ivf_probes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
+        for name in ("reload_seconds", "watch_debounce_seconds"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be 0 or more seconds.")
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) values replaced, e.g. from CLI flags."""

@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
-from index.builder import build_index, build_search_index, corpus_fingerprint, load_index
+from index.build_lock import BuildLock
+from index.builder import BuildReport, build_index, build_search_index, corpus_fingerprint, load_index, rebuild_index
+from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import DEFAULT_MODEL_NAME, Embedder, default_model_path
-from index.errors import CorruptIndexError, IndexMismatchError, IndexNotFoundError
+from index.embedding_cache import CachedEmbedder, EmbeddingCache
+from index.errors import CorruptIndexError, IndexBusyError, IndexMismatchError, IndexNotFoundError
 from index.faiss_store import FaissOptions
 from index.fusion import FUSION_METHODS
 from index.manifest import FORMAT_VERSION, Manifest
 from index.search_index import Hit, SearchIndex
+from index.versions import VersionInfo, list_versions, rollback_index
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
     "FORMAT_VERSION",
     "FUSION_METHODS",
+    "BuildLock",
+    "BuildReport",
+    "CachedEmbedder",
+    "Changes",
     "CorruptIndexError",
     "DataDir",
     "Embedder",
+    "EmbeddingCache",
     "FaissOptions",
     "Hit",
+    "IndexBusyError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "Manifest",
     "SearchIndex",
+    "VersionInfo",
     "build_index",
     "build_search_index",
     "corpus_fingerprint",
     "default_model_path",
+    "diff_paragraphs",
+    "list_versions",
     "load_index",
+    "rebuild_index",
+    "rollback_index",
 ]

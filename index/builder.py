@@ -1,4 +1,4 @@
-"""Paragraphs to a new index version: embed, save, verify, then switch to it."""
+"""Paragraphs to a new index version: diff, embed only what is new, save, verify, then switch to it."""
 
 from __future__ import annotations
 
@@ -6,22 +6,28 @@ import hashlib
 import logging
 import shutil
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from index.build_lock import BuildLock
+from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import Embedder
+from index.embedding_cache import CachedEmbedder, EmbeddingCache
 from index.errors import CorruptIndexError
-from index.faiss_store import FaissStore
+from index.faiss_store import FaissOptions, FaissStore
 from index.lexical_store import LexicalStore
-from index.manifest import Manifest
+from index.manifest import FORMAT_VERSION, Manifest
 from index.search_index import SearchIndex
 from ingest import Paragraph, split_sentences
 
 log = logging.getLogger(__name__)
 
+# Texts handed to the model at once; also how often a build's progress reaches the cache.
 _EMBED_CHUNK = 512
 
 
@@ -44,17 +50,31 @@ def embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, wh
     return np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), dtype=np.float32)
 
 
+def _dense_store(vectors: np.ndarray, dimension: int, options: FaissOptions | None) -> FaissStore:
+    """The dense index over the paragraph vectors: the one place that picks its FAISS type."""
+    dense = FaissStore(dimension, options=options)
+    dense.add(vectors)
+    return dense
+
+
 def build_search_index(
-    paragraphs: list[Paragraph], embedder: Embedder, version: str, chunking: dict, documents: int, progress: bool
+    paragraphs: list[Paragraph],
+    embedder: Embedder,
+    version: str,
+    chunking: dict,
+    documents: int,
+    progress: bool,
+    dense_options: FaissOptions | None = None,
 ) -> SearchIndex:
-    """Embed paragraphs and their sentences and assemble an in-memory ``SearchIndex``."""
+    """Embed paragraphs and their sentences and assemble an in-memory ``SearchIndex``.
+
+    ``embedder`` may be a ``CachedEmbedder``: then only texts never seen before reach the model.
+    """
     spans = [split_sentences(p.text) for p in paragraphs]
     sentence_texts = [p.text[s:e] for p, ps in zip(paragraphs, spans) for s, e in ps]
     search_texts = [p.search_text() for p in paragraphs]
     paragraph_vectors = embed_with_progress(embedder, search_texts, progress, "paragraphs")
     sentence_vectors = embed_with_progress(embedder, sentence_texts, progress, "sentences")
-    dense = FaissStore(embedder.dimension)
-    dense.add(paragraph_vectors)
     manifest = Manifest(
         version=version,
         model=embedder.name,
@@ -65,17 +85,148 @@ def build_search_index(
         paragraphs=len(paragraphs),
         sentences=len(sentence_texts),
     )
+    dense = _dense_store(paragraph_vectors, embedder.dimension, dense_options)
     return SearchIndex(manifest, paragraphs, spans, dense, LexicalStore.build(search_texts), sentence_vectors)
 
 
-def _self_query(index: SearchIndex) -> None:
-    """A saved index must find its own first paragraph by that paragraph's vector."""
-    if not len(index):
-        return
-    vector = index.dense._index.reconstruct(0)
-    rows, _ = index.dense.search(np.asarray(vector), 1)
-    if len(rows) == 0 or index.paragraphs[int(rows[0])].hash != index.paragraphs[0].hash:
-        raise CorruptIndexError(f"Index version {index.manifest.version} failed its self-query check.")
+def _verify_saved(directory: Path, expected: Manifest, embedder: Embedder) -> None:
+    """A saved version must load (which checks its counts against its manifest), be the version
+    and corpus we built, and find its own first paragraph when asked with that paragraph's text.
+    """
+    index = SearchIndex.load(directory)
+    if (index.manifest.version, index.manifest.corpus_fingerprint) != (expected.version, expected.corpus_fingerprint):
+        raise CorruptIndexError(f"Index version {expected.version} was saved with another manifest: rebuild it.")
+    first = index.paragraphs[0]
+    rows, _ = index.dense.search(embedder.encode([first.search_text()])[0], 1)
+    if len(rows) == 0 or index.paragraphs[int(rows[0])].hash != first.hash:
+        raise CorruptIndexError(f"Index version {expected.version} failed its self-query check.")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a rebuild did.
+
+    Attributes:
+        manifest: The version serving afterwards.
+        changes: Paragraphs added, changed, deleted, unchanged since the version that served before.
+        embedded: Texts (paragraphs and sentences) that went through the model; the rest came from the cache.
+        seconds: Wall time, lock wait excluded.
+        built: False when nothing had changed and the serving version was kept.
+        pruned: Old versions deleted to keep ``keep_versions``.
+    """
+
+    manifest: Manifest
+    changes: Changes
+    embedded: int
+    seconds: float
+    built: bool
+    pruned: list[str] = field(default_factory=list)
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def to_dict(self) -> dict:
+        return {
+            **self.changes.counts(),
+            "embedded": self.embedded,
+            "version": self.version,
+            "built": self.built,
+            "seconds": round(self.seconds, 3),
+            "pruned": self.pruned,
+        }
+
+    def summary(self) -> str:
+        """``added 3, changed 1, deleted 0, unchanged 60 paragraphs; embedded 4 in 0.3 s; v0004 serving``."""
+        outcome = f"built {self.version}, now serving" if self.built else f"nothing changed, {self.version} keeps serving"
+        return f"{self.changes.summary()}; embedded {self.embedded} in {self.seconds:.1f} s; {outcome}"
+
+
+def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
+    """The serving version to compare against, or None if there is none or it is broken."""
+    if data_dir.current() is None:
+        return None
+    try:
+        return SearchIndex.load(data_dir.current_path())
+    except CorruptIndexError as error:
+        log.warning("%s Building a new version from scratch (the embedding cache still saves the work).", error)
+        return None
+
+
+def _is_same_build(manifest: Manifest, changes: Changes, embedder: Embedder, chunking: dict, documents: int) -> bool:
+    return not changes.any and (manifest.model, manifest.dimension, manifest.format_version, manifest.chunking, manifest.documents) == (
+        embedder.name, embedder.dimension, FORMAT_VERSION, chunking, documents,
+    )
+
+
+def rebuild_index(
+    paragraphs: list[Paragraph],
+    data_dir: DataDir,
+    embedder: Embedder,
+    chunking: dict,
+    documents: int,
+    keep_versions: int,
+    progress: bool = True,
+    force: bool = False,
+    wait: bool = True,
+    on_wait: Callable[[int | None], None] | None = None,
+    dense_options: FaissOptions | None = None,
+) -> BuildReport:
+    """Bring the serving index up to date with ``paragraphs``, embedding only new texts.
+
+    Under the data directory's build lock: removes what killed builds left behind,
+    compares ``paragraphs`` with the serving version, and unless nothing changed (or
+    ``force``), writes a new version to a private folder, loads it back and verifies it
+    (counts, manifest, a self-query), publishes it and switches CURRENT to it. A crash
+    at any point leaves the serving version as it was; vectors embedded before the
+    crash stay in the cache.
+
+    Args:
+        force: Write a new version even if nothing changed. Defaults to False.
+        wait: Wait for a rebuild already running; False raises ``IndexBusyError``. Defaults to True.
+        on_wait: Called with the other rebuild's pid before waiting for it.
+        dense_options: When the dense index turns approximate. Defaults to ``FaissOptions()``.
+
+    Raises:
+        ValueError: ``paragraphs`` is empty.
+        IndexBusyError: another rebuild runs and ``wait`` is False.
+    """
+    if not paragraphs:
+        raise ValueError("Nothing to index: the corpus produced no paragraphs.")
+    with BuildLock(data_dir.lock_path).acquire(wait, on_wait):
+        started = time.perf_counter()
+        leftovers = data_dir.clean_staging()
+        if leftovers:
+            log.info("removed what an interrupted build left: %s", ", ".join(leftovers))
+        serving = _readable_serving(data_dir)
+        changes = diff_paragraphs(serving.paragraphs if serving else [], paragraphs)
+        if not force and serving and _is_same_build(serving.manifest, changes, embedder, chunking, documents):
+            report = BuildReport(serving.manifest, changes, 0, time.perf_counter() - started, built=False)
+            log.debug("index is up to date: %s", report.summary())
+            return report
+        cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name, embedder.dimension))
+        try:
+            version = data_dir.next_version()
+            staging = data_dir.staging_path(version)
+            try:
+                index = build_search_index(paragraphs, cached, version, chunking, documents, progress, dense_options)
+                index.save(staging)
+                _verify_saved(staging, index.manifest, cached)
+                data_dir.publish(staging, version)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        finally:
+            cached.cache.close()
+        data_dir.switch(version)
+        pruned = data_dir.prune(keep_versions)
+        report = BuildReport(index.manifest, changes, cached.embedded, time.perf_counter() - started, True, pruned)
+    log.info(
+        "built index %s: %d documents, %d paragraphs, %d sentences, %d texts embedded%s",
+        version, documents, index.manifest.paragraphs, index.manifest.sentences, cached.embedded,
+        f"; removed old {', '.join(pruned)}" if pruned else "",
+    )
+    return report
 
 
 def build_index(
@@ -87,42 +238,47 @@ def build_index(
     keep_versions: int,
     progress: bool = True,
 ) -> Manifest:
-    """Build a new version from ``paragraphs`` and make it the serving one.
+    """Build a new version from ``paragraphs`` (even if nothing changed) and make it the serving one.
 
-    The version is written to a private folder, loaded back and verified (counts,
-    manifest, a self-query) before it is published and CURRENT is switched to it,
-    so a crash at any point leaves the serving version as it was.
+    The same as ``rebuild_index(..., force=True)``, waiting for any rebuild already running.
 
     Returns:
         The new version's manifest.
     """
-    if not paragraphs:
-        raise ValueError("Nothing to index: the corpus produced no paragraphs.")
-    started = time.perf_counter()
-    version = data_dir.next_version()
-    staging = data_dir.staging_path(version)
-    try:
-        index = build_search_index(paragraphs, embedder, version, chunking, documents, progress)
-        index.save(staging)
-        _self_query(SearchIndex.load(staging))
-        data_dir.publish(staging, version)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    data_dir.switch(version)
-    pruned = data_dir.prune(keep_versions)
-    log.info(
-        "built index %s: %d documents, %d paragraphs, %d sentences in %.1f s%s",
-        version, documents, index.manifest.paragraphs, index.manifest.sentences,
-        time.perf_counter() - started, f"; removed old {', '.join(pruned)}" if pruned else "",
-    )
-    return index.manifest
+    return rebuild_index(paragraphs, data_dir, embedder, chunking, documents, keep_versions, progress, force=True).manifest
+
+
+def _load_newest_good(data_dir: DataDir, error: CorruptIndexError) -> SearchIndex:
+    """The newest readable version other than the broken serving one; re-raises ``error`` if none."""
+    broken = data_dir.current()
+    for version in reversed(data_dir.versions()):
+        if version == broken:
+            continue
+        try:
+            index = SearchIndex.load(data_dir.path_of(version))
+        except CorruptIndexError:
+            continue
+        log.warning(
+            "%s Serving %s, the newest good version, instead: run `citewise index rebuild`, or "
+            "`citewise index rollback %s` to make it the serving one.", error, version, version,
+        )
+        return index
+    raise error
 
 
 def load_index(data_dir: DataDir, embedder: Embedder | None = None, version: str | None = None) -> SearchIndex:
-    """Load the serving version (or ``version``), checked against ``embedder`` if given."""
-    path = data_dir.path_of(version) if version else data_dir.current_path()
-    index = SearchIndex.load(Path(path))
+    """Load ``version``, or the serving one, checked against ``embedder`` if given.
+
+    If the serving version is broken, the newest good version is loaded instead, with a
+    warning that says so; with no good version, the serving one's ``CorruptIndexError`` is raised.
+    """
+    if version:
+        index = SearchIndex.load(data_dir.path_of(version))
+    else:
+        try:
+            index = SearchIndex.load(data_dir.current_path())
+        except CorruptIndexError as error:
+            index = _load_newest_good(data_dir, error)
     if embedder is not None:
         index.manifest.check_compatible(embedder.name, embedder.dimension)
     return index

@@ -2,6 +2,8 @@
 
     var/
       CURRENT              name of the serving version, replaced atomically
+      build.lock           held (flock) by the one rebuild running, names its pid
+      cache/               embeddings already computed, per model
       versions/v0001/      one complete index (manifest.json written last)
       versions/v0002/
       versions/.build-*    a build in progress, invisible to readers
@@ -34,6 +36,8 @@ class DataDir:
         self.root = Path(root)
         self.versions_dir = self.root / "versions"
         self.pointer = self.root / "CURRENT"
+        self.lock_path = self.root / "build.lock"
+        self.cache_dir = self.root / "cache"
 
     def __repr__(self) -> str:
         return f"DataDir({str(self.root)!r})"
@@ -75,6 +79,12 @@ class DataDir:
         existing = [int(_VERSION.match(n).group(1)) for n in self.versions()]
         return f"v{max(existing, default=0) + 1:04d}"
 
+    def previous(self, version: str) -> str | None:
+        """The newest complete version older than ``version``, or None."""
+        number = int(self.path_of(version).name[1:])
+        older = [v for v in self.versions() if int(v[1:]) < number]
+        return older[-1] if older else None
+
     def staging_path(self, version: str) -> Path:
         """A private folder to build ``version`` in; it becomes visible only by ``publish``."""
         path = self.versions_dir / f".build-{version}-{os.getpid()}"
@@ -89,6 +99,20 @@ class DataDir:
         os.rename(staging, target)
         _fsync_directory(self.versions_dir)
         return target
+
+    def clean_staging(self) -> list[str]:
+        """Remove what killed builds left behind (call only while holding the build lock)."""
+        leftovers = []
+        if self.versions_dir.is_dir():
+            leftovers += [p for p in self.versions_dir.iterdir() if p.name.startswith(".build-")]
+        if self.root.is_dir():
+            leftovers += [p for p in self.root.iterdir() if p.name.startswith(".CURRENT.")]
+        for path in leftovers:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return sorted(p.name for p in leftovers)
 
     def switch(self, version: str) -> None:
         """Point CURRENT at ``version`` atomically: a reader sees the old name or the new one."""

@@ -13,3 +13,7 @@ class IndexMismatchError(ValueError):
 
 class CorruptIndexError(ValueError):
     """A saved index version is incomplete or unreadable."""
+
+
+class IndexBusyError(RuntimeError):
+    """Another rebuild holds the data directory's build lock."""

@@ -1,4 +1,4 @@
-"""`citewise index ...`: build and inspect index versions."""
+"""`citewise index ...`: rebuild, list, roll back and inspect index versions."""
 
 from __future__ import annotations
 
@@ -10,10 +10,92 @@ import click
 
 from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_from
 
+# What a rebuild can fail with that the operator can fix: a path, a value, a missing package, the lock.
+_REBUILD_ERRORS = (FileNotFoundError, ValueError, ImportError, RuntimeError)
+
+
+def _say_waiting(pid: int | None) -> None:
+    click.echo(f"another rebuild (pid {pid or 'unknown'}) is running; waiting...", err=True)
+
+
+def _load_embedder(settings):
+    from index import Embedder
+
+    try:
+        return Embedder(settings.model or None, settings.batch_size, settings.embed_threads)
+    except (ValueError, ImportError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _rebuild(settings, embedder, force: bool, wait: bool):
+    """One rebuild of ``settings.corpus`` into ``settings.data_dir``; returns its ``BuildReport``."""
+    from index import DataDir, FaissOptions, rebuild_index
+
+    reading, paragraphs = read_paragraphs(settings.corpus, settings.max_words)
+    return rebuild_index(
+        paragraphs,
+        DataDir(settings.data_dir),
+        embedder,
+        chunking={"max_words": settings.max_words},
+        documents=len(reading.documents),
+        keep_versions=settings.keep_versions,
+        force=force,
+        wait=wait,
+        on_wait=_say_waiting,
+        dense_options=FaissOptions(settings.exact_search_limit, settings.ivf_lists, settings.ivf_probes),
+    )
+
 
 @click.group("index")
 def command() -> None:
-    """Build and inspect the search index."""
+    """Build, inspect and roll back the search index."""
+
+
+@command.command("rebuild")
+@CORPUS
+@DATA_DIR
+@MODEL
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a rebuild (added, changed, deleted, unchanged, embedded, version...).")
+@click.option("--no-wait", is_flag=True, help="If another rebuild is running, refuse instead of waiting for it.")
+@click.option("--force", is_flag=True, help="Write a new version even if nothing changed.")
+@click.option("--watch", is_flag=True, help="Keep running and rebuild whenever the corpus changes (Ctrl-C stops).")
+@click.pass_context
+def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, as_json: bool, no_wait: bool, force: bool, watch: bool) -> None:
+    """Bring the index up to date with the corpus, embedding only what is new.
+
+    Paragraphs are compared with the serving version by content; vectors of texts
+    seen before come from the embedding cache. The new version is verified before
+    it starts serving; a running `citewise serve` picks it up within seconds.
+
+    \b
+    Example:
+        citewise index rebuild --corpus corpus/
+        citewise index rebuild --json --no-wait
+        citewise index rebuild --watch
+    """
+    settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
+    embedder = _load_embedder(settings)
+
+    def rebuild_once() -> None:
+        try:
+            report = _rebuild(settings, embedder, force, wait=not no_wait)
+        except _REBUILD_ERRORS as error:
+            if not watch:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"Error: {error}", err=True)  # a watcher reports and keeps watching
+            return
+        click.echo(json.dumps(report.to_dict()) if as_json else report.summary())
+
+    rebuild_once()
+    if watch:
+        from chat.watch import settled_changes
+
+        click.echo(f"watching {settings.corpus} for changes (Ctrl-C to stop)", err=True)
+        try:
+            for _ in settled_changes(settings.corpus, settings.watch_debounce_seconds):
+                rebuild_once()
+        except KeyboardInterrupt:
+            click.echo("stopped watching", err=True)
 
 
 @command.command("build")
@@ -22,32 +104,76 @@ def command() -> None:
 @MODEL
 @click.pass_context
 def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model: str | None) -> None:
-    """Build a new index version from the corpus and switch to it.
+    """Build a new index version from the corpus and switch to it, even if nothing changed.
+
+    The same as `citewise index rebuild --force`; texts seen before still come from the cache.
 
     \b
     Example:
         citewise index build --corpus corpus/ --data-dir var/
     """
-    from index import DataDir, Embedder, build_index
-
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
     try:
-        reading, paragraphs = read_paragraphs(settings.corpus, settings.max_words)
-        embedder = Embedder(settings.model or None, settings.batch_size)
-        manifest = build_index(
-            paragraphs,
-            DataDir(settings.data_dir),
-            embedder,
-            chunking={"max_words": settings.max_words},
-            documents=len(reading.documents),
-            keep_versions=settings.keep_versions,
-        )
-    except (FileNotFoundError, ValueError, ImportError) as error:
+        manifest = _rebuild(settings, _load_embedder(settings), force=True, wait=True).manifest
+    except _REBUILD_ERRORS as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"built {manifest.version}: {manifest.documents} documents, {manifest.paragraphs} paragraphs, "
         f"{manifest.sentences} sentences in {settings.data_dir}"
     )
+
+
+@command.command("list")
+@DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a version.")
+@click.pass_context
+def list_(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
+    """List the index versions on disk, oldest first; `*` marks the serving one.
+
+    \b
+    Example:
+        citewise index list
+    """
+    from index import DataDir, list_versions
+
+    settings = settings_from(ctx, data_dir=data_dir)
+    infos = list_versions(DataDir(settings.data_dir))
+    if not infos and not as_json:
+        click.echo(f"no index versions in {settings.data_dir}: run `citewise index rebuild` first")
+    for info in infos:
+        if as_json:
+            click.echo(json.dumps(info.to_dict()))
+            continue
+        mark = "*" if info.serving else " "
+        if info.manifest is None:
+            click.echo(f"{mark} {info.version}  UNREADABLE: {info.problem}")
+        else:
+            m = info.manifest
+            click.echo(f"{mark} {info.version}  {m.created_at}  {m.documents} documents, {m.paragraphs} paragraphs  corpus {m.corpus_fingerprint}")
+
+
+@command.command("rollback")
+@click.argument("version", required=False)
+@DATA_DIR
+@click.pass_context
+def rollback(ctx: click.Context, version: str | None, data_dir: Path | None) -> None:
+    """Serve VERSION again (by default the version before the serving one).
+
+    The version is checked before the switch; a running server follows within seconds.
+
+    \b
+    Example:
+        citewise index rollback
+        citewise index rollback v0003
+    """
+    from index import DataDir, rollback_index
+
+    settings = settings_from(ctx, data_dir=data_dir)
+    try:
+        previous, now = rollback_index(DataDir(settings.data_dir), version, on_wait=_say_waiting)
+    except (FileNotFoundError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{now} is serving (was {previous})")
 
 
 @command.command("info")

@@ -1,0 +1,123 @@
+"""Vectors already computed, keyed by model and text hash, so a rebuild embeds only new text.
+
+One SQLite file per model under ``<data_dir>/cache/``. SQLite makes every write a
+transaction: a process killed mid-write leaves the cache as it was before that write,
+and the vectors stored by earlier writes survive for the next rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# SQLite accepts at most 999 parameters a statement in older builds; stay well below.
+_LOOKUP_CHUNK = 500
+
+
+def text_key(text: str) -> bytes:
+    """The cache key of a text: the first 16 bytes of its SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
+def _file_name(model: str, dimension: int) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
+    return f"{slug}-{dimension}.sqlite"
+
+
+class EmbeddingCache:
+    """A persistent map from text to its unit vector, for one model.
+
+    Args:
+        directory: Folder of the cache files (created if missing).
+        model: Name of the model whose vectors are stored.
+        dimension: Length of its vectors.
+    """
+
+    def __init__(self, directory: Path | str, model: str, dimension: int) -> None:
+        self.dimension = dimension
+        self.path = Path(directory) / _file_name(model, dimension)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = self._open()
+        except sqlite3.DatabaseError as error:
+            # Only a cache: a damaged file costs one full embedding, never a failed build.
+            log.warning("embedding cache %s is unreadable (%s); starting a new one", self.path, error)
+            self.path.unlink(missing_ok=True)
+            self._connection = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is crash-safe for a killed process; a power cut may only lose the last writes.
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
+        return connection
+
+    def __len__(self) -> int:
+        return self._connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+
+    def __repr__(self) -> str:
+        return f"EmbeddingCache({str(self.path)!r})"
+
+    def get_many(self, keys: Iterable[bytes]) -> dict[bytes, np.ndarray]:
+        """The stored vectors of those ``keys`` that are in the cache."""
+        keys = list(keys)
+        found: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._connection.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if len(vector) == self.dimension:
+                    found[key] = vector
+        return found
+
+    def put_many(self, keys: list[bytes], vectors: np.ndarray) -> None:
+        """Store ``vectors[i]`` under ``keys[i]``, all in one transaction."""
+        rows = [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in zip(keys, vectors)]
+        with self._connection:
+            self._connection.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class CachedEmbedder:
+    """An embedder that asks the cache first and the model only for texts it has never seen.
+
+    It encodes like ``Embedder`` (same ``name``, ``dimension`` and ``encode``) and
+    counts in ``embedded`` how many texts actually went through the model.
+
+    Args:
+        embedder: The model (an ``Embedder``).
+        cache: Where vectors of ``embedder``'s model are kept.
+    """
+
+    def __init__(self, embedder, cache: EmbeddingCache) -> None:
+        self.embedder = embedder
+        self.cache = cache
+        self.name = embedder.name
+        self.dimension = embedder.dimension
+        self.embedded = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts``; each distinct new text is embedded once and stored before returning."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        keys = [text_key(text) for text in texts]
+        vectors = self.cache.get_many(set(keys))
+        missing = {key: text for key, text in zip(keys, texts) if key not in vectors}
+        if missing:
+            computed = self.embedder.encode(list(missing.values()))
+            self.cache.put_many(list(missing), computed)
+            vectors.update(zip(missing, computed))
+            self.embedded += len(missing)
+        return np.stack([vectors[key] for key in keys]).astype(np.float32, copy=False)
