@@ -59,7 +59,9 @@ def run(settings: Settings) -> None:
     """Load the serving index and the model, then serve until interrupted."""
     import uvicorn
 
-    app = create_app(Engine.from_settings(settings), settings)
+    engine = Engine.from_settings(settings)
+    engine.follow_current(settings.reload_seconds)
+    app = create_app(engine, settings)
     log.info(
         "serving http://%s:%s (origins allowed: %s; token: %s; rate limit: %s a minute per client)",
         settings.host,
