@@ -19,10 +19,10 @@ $(BIN)/.installed: pyproject.toml
 setup: $(BIN)/.installed
 
 var/CURRENT: | setup
-	$(CITEWISE) index build
+	$(CITEWISE) index rebuild
 
 index: setup
-	$(CITEWISE) index build
+	$(CITEWISE) index rebuild
 
 run: setup var/CURRENT
 	$(CITEWISE) serve
