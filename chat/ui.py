@@ -1,9 +1,17 @@
-"""The Gradio chat page."""
+"""The chat page (Gradio): streamed cited answers, clickable sources, example questions, votes.
+
+Everything the page loads comes from this server: a theme with system font stacks (no
+web fonts), our CSS and a small script inlined in the page head.
+"""
 
 from __future__ import annotations
 
 import html
+import hmac
 import os
+import re
+import uuid
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -12,26 +20,154 @@ import gradio as gr  # noqa: E402
 from chat.answer import Answer  # noqa: E402
 from chat.engine import Engine  # noqa: E402
 from chat.errors import QuestionError  # noqa: E402
+from chat.feedback import FeedbackLog  # noqa: E402
+from chat.rate_limit import RateLimitedError, RateLimiter  # noqa: E402
+from chat.render import escape, render_answer, render_panel, sentence_count  # noqa: E402
+from chat.security import client_of  # noqa: E402
+from chat.settings import Settings  # noqa: E402
+
+STATIC = Path(__file__).parent / "static"
+_SANS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+_EXAMPLES = 4
+_TAG = re.compile(r"<[^>]+>")
 
 
-def render_answer(answer: Answer) -> str:
-    """The answer as Markdown-safe HTML: every piece of document or question text escaped."""
-    parts = [f"<p>{html.escape(answer.answer)}</p>"]
-    for citation in answer.citations:
-        section = f" — {html.escape(citation.section)}" if citation.section else ""
-        parts.append(
-            f"<details><summary>[{citation.n}] {html.escape(citation.doc)}{section}, paragraph {citation.paragraph}</summary>"
-            f"<blockquote>{html.escape(citation.text)}</blockquote></details>"
-        )
-    return "\n".join(parts)
+def message_text(content: object) -> str:
+    """The plain text of a chat message as Gradio holds it (a string, or a list of text parts)."""
+    if isinstance(content, str):
+        text = content
+    elif isinstance(content, dict):
+        text = str(content.get("text", ""))
+    elif isinstance(content, list):
+        text = " ".join(message_text(part) for part in content)
+    else:
+        return ""
+    return html.unescape(_TAG.sub(" ", text)).strip() if "<" in text else text
 
 
-def build_ui(engine: Engine) -> gr.Blocks:
-    def respond(message: str, history: list[dict]) -> str:
-        turns = [{"role": t["role"], "content": str(t["content"])} for t in history if t.get("role") in ("user", "assistant")]
+def conversation(history: list[dict]) -> list[dict]:
+    """The page's chat history as the engine's ``[{"role", "content"}]`` turns, as plain text."""
+    return [
+        {"role": turn["role"], "content": message_text(turn.get("content"))}
+        for turn in history
+        if turn.get("role") in ("user", "assistant")
+    ]
+
+
+def example_questions(engine: Engine, settings: Settings) -> list[str]:
+    """``settings.examples``, else a question about each of the first section headings."""
+    if settings.examples:
+        return list(settings.examples)
+    sections: list[str] = []
+    for paragraph in engine.index.paragraphs:
+        section = paragraph.section
+        if section and len(section.split()) >= 3 and section not in sections:
+            sections.append(section)
+    return [f"What do the documents say about {section}?" for section in sections[:_EXAMPLES]]
+
+
+def describe_corpus(engine: Engine, settings: Settings) -> str:
+    """The line under the title: ``settings.page_description``, else what the index holds."""
+    if settings.page_description:
+        return settings.page_description
+    index = engine.index
+    titles = sorted({paragraph.doc_title or paragraph.doc_id for paragraph in index.paragraphs})
+    about = "“" + "”, “".join(titles) + "”" if len(titles) <= 3 else f"{len(titles)} documents"
+    return (
+        f"Ask about {about} ({len(index)} paragraphs). Every sentence of an answer links to the paragraph "
+        "it comes from; when the documents don't say, you are told so instead of a guess."
+    )
+
+
+def page_options(settings: Settings) -> dict:
+    """What ``gr.mount_gradio_app`` needs to show the page: theme, CSS, script, login."""
+    options = {
+        "theme": gr.themes.Base(primary_hue="indigo", neutral_hue="slate", font=_SANS, font_mono=_MONO),
+        "css_paths": [STATIC / "page.css"],
+        "head": f"<script>{(STATIC / 'page.js').read_text(encoding='utf-8')}</script>",
+        "footer_links": [],
+        "run_history": False,
+        "show_error": True,
+    }
+    if settings.token:
+        # Deny by default: the page's own API answers questions too, so it asks for the same token.
+        options["auth"] = lambda _user, password: hmac.compare_digest(password.encode(), settings.token.encode())
+        options["auth_message"] = "This chat needs the access token: enter it as the password (any user name)."
+    return options
+
+
+def _notice(message: str) -> str:
+    return f'<div class="cw-answer cw-notice"><p class="cw-text">{escape(message)}</p></div>'
+
+
+def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback: FeedbackLog) -> gr.Blocks:
+    """The chat page, answering from whatever index version ``engine`` holds at each question."""
+
+    def respond(message: str, history: list[dict], request: gr.Request):
         try:
-            return render_answer(engine.ask(message, turns))
-        except QuestionError as error:
-            return html.escape(str(error))
+            limiter.check(client_of(request))
+            answer = engine.ask(message, conversation(history))
+        except (QuestionError, RateLimitedError) as error:
+            yield _notice(str(error)), gr.skip()
+            return
+        answer_id = uuid.uuid4().hex[:10]
+        # The answer is extracted whole; streaming it a sentence at a time lets the reader start early.
+        for shown in range(1, sentence_count(answer) + 1):
+            yield render_answer(answer, answer_id, shown), gr.skip()
+        yield render_answer(answer, answer_id), render_panel(answer, answer_id)
 
-    return gr.ChatInterface(respond, title="citewise", description="Ask the documents; every claim is cited.")
+    def vote(data: gr.LikeData, history: list[dict], request: gr.Request) -> None:
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        asked = [i for i, turn in enumerate(history[:index]) if turn.get("role") == "user"]
+        if not asked or data.liked not in (True, False):
+            return
+        try:
+            limiter.check(client_of(request))
+            question = message_text(history[asked[-1]].get("content"))
+            answer: Answer = engine.ask(question, conversation(history[: asked[-1]]))
+        except (QuestionError, RateLimitedError) as error:
+            raise gr.Error(str(error)) from None
+        feedback.record(answer, data.liked, engine.index.manifest.version)
+        gr.Info("Thanks: your vote is saved with the answer and its sources.")
+
+    with gr.Blocks(title=settings.page_title) as page:
+        gr.HTML(
+            f'<header class="cw-header"><h1>{escape(settings.page_title)}</h1>'
+            f"<p>{escape(describe_corpus(engine, settings))}</p></header>",
+            elem_id="cw-header",
+        )
+        panel = gr.HTML(render_panel(None, ""), elem_id="cw-panel", render=False)
+        with gr.Row(elem_id="cw-main", equal_height=False):
+            with gr.Column(scale=3, min_width=300, elem_id="cw-chat-column"):
+                chatbot = gr.Chatbot(
+                    elem_id="cw-chat",
+                    show_label=False,
+                    height="62vh",
+                    feedback_options=("Like", "Dislike"),
+                    placeholder="Ask a question, or pick one of these:",
+                    layout="bubble",
+                    buttons=["copy"],
+                    # Document text is text: no "$$" maths, no custom tags kept past the sanitizer.
+                    latex_delimiters=[],
+                    allow_tags=False,
+                )
+                gr.ChatInterface(
+                    respond,
+                    chatbot=chatbot,
+                    textbox=gr.Textbox(
+                        placeholder="Ask a question about the documents…",
+                        max_length=settings.max_question_chars,
+                        show_label=False,
+                        submit_btn="Ask",
+                    ),
+                    examples=example_questions(engine, settings) or None,
+                    additional_outputs=[panel],
+                    api_name="chat",
+                    fill_height=False,
+                )
+            with gr.Column(scale=2, min_width=260, elem_id="cw-side"):
+                gr.HTML('<h2 class="cw-side-title">Sources</h2>')
+                panel.render()
+        chatbot.like(vote, [chatbot], None)
+    return page

@@ -10,20 +10,40 @@ from chat.cli.common import CORPUS, DATA_DIR, MODEL, settings_from
 @click.command("serve")
 @click.option("--host", help="Address to listen on. [default: 127.0.0.1]")
 @click.option("--port", type=int, help="Port to listen on. [default: 7860]")
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="URL",
+    help="An origin (scheme://host[:port]) allowed to call the API and embed the widget; repeat for more. [default: none]",
+)
+@click.option("--token", metavar="SECRET", help="Require this token (Authorization: Bearer SECRET) for the API and the page.")
+@click.option("--rate-limit", type=int, metavar="N", help="Requests a minute per client; 0 turns the limit off. [default: 30]")
 @DATA_DIR
 @CORPUS
 @MODEL
 @click.pass_context
-def command(ctx, host, port, data_dir, corpus, model) -> None:
-    """Serve the chat page, the JSON API and the widget.
+def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus, model) -> None:
+    """Serve the chat page at /, the JSON API at /api/ask (docs at /docs) and the widget.
 
     \b
     Example:
         citewise serve --port 7860
+        citewise serve --allow-origin http://intranet.example --token s3cret --rate-limit 30
     """
     from chat.server import run
 
-    settings = settings_from(ctx, host=host, port=port, data_dir=data_dir, corpus=corpus, model=model)
+    settings = settings_from(
+        ctx,
+        host=host,
+        port=port,
+        allow_origins=list(allow_origins) or None,
+        token=token,
+        rate_limit=rate_limit,
+        data_dir=data_dir,
+        corpus=corpus,
+        model=model,
+    )
     try:
         run(settings)
     except (FileNotFoundError, ValueError, ImportError) as error:

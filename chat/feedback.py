@@ -1,0 +1,52 @@
+"""Thumbs up/down on answers, appended to a JSONL log with what was asked and cited."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from chat.answer import Answer
+from chat.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "feedback.jsonl"
+
+
+def feedback_path(settings: Settings) -> Path:
+    """``settings.feedback_log``, else ``feedback.jsonl`` in the data directory."""
+    return Path(settings.feedback_log) if settings.feedback_log else Path(settings.data_dir) / FILE_NAME
+
+
+class FeedbackLog:
+    """Appends one JSON object a line: time, rating, index version, and the answer's JSON.
+
+    Each record is written with a single ``write`` under a lock, so concurrent votes
+    never interleave inside a line.
+
+    Args:
+        path: The JSONL file; its folder is created if needed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def record(self, answer: Answer, liked: bool, index_version: str) -> dict:
+        """Append a vote on ``answer`` and return the record written."""
+        entry = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "rating": "up" if liked else "down",
+            "index_version": index_version,
+            **answer.to_dict(),
+        }
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write(line)
+        log.info("feedback %s on %r saved to %s", entry["rating"], answer.question[:80], self.path)
+        return entry
