@@ -71,7 +71,11 @@
     const open = bubble.querySelector(".source");
     const wasThis = open && open.dataset.n === String(citation.n);
     if (open) open.remove();
-    if (!wasThis) bubble.append(renderSource(citation));
+    if (!wasThis) {
+      const source = renderSource(citation);
+      bubble.append(source);
+      source.scrollIntoView({ block: "nearest" });
+    }
     for (const marker of bubble.querySelectorAll(".marker")) {
       marker.setAttribute("aria-expanded", String(!wasThis && marker.dataset.n === String(citation.n)));
     }

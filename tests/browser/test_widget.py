@@ -1,0 +1,72 @@
+"""The widget on an intranet page of another origin: answers with citations where allowed, nothing where not."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import widget_driver as widget
+
+ACCENT = "rgb(10, 125, 79)"
+
+
+@pytest.fixture(scope="module")
+def allowed_page(host_sites, server) -> str:
+    path = host_sites.page(
+        "handbook.html", f"{server.url}/widget.js", title="Ask the handbook", accent="#0a7d4f", position="bottom-left"
+    )
+    return host_sites.allowed + path
+
+
+def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, server, host_sites):
+    page = visit.page
+    page.goto(allowed_page)
+    launcher = widget.launcher(page)
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    chat = widget.chat(page)
+    expect(chat.locator("#title")).to_have_text("Ask the handbook")
+
+    answer = widget.ask(page, "When was the defense treaty between Japan and the United States signed?")
+    expect(answer).to_contain_text("[1]")
+    source = widget.open_source(answer, 1)
+    expect(source.locator("cite")).to_contain_text("japan-us-alliance.txt")
+    highlighted = source.locator("mark").first
+    expect(highlighted).to_be_visible()
+    assert highlighted.inner_text().strip() in source.locator("p").inner_text()
+
+    follow_up = widget.ask(page, "What does it commit both parties to do?")
+    expect(follow_up).to_contain_text("[1]")
+    expect(chat.locator(".turn.user")).to_have_count(2)
+    widget.open_source(follow_up, 1)
+    visit.screenshot("widget.png")
+
+    assert visit.outside(server.url, host_sites.allowed) == []
+
+
+def test_options_from_data_attributes_reach_the_launcher_through_hostile_host_css(visit, allowed_page):
+    page = visit.page
+    page.goto(allowed_page)
+    launcher = widget.launcher(page)
+    # The host page paints every button hotpink; the launcher in its shadow root keeps the accent.
+    expect(launcher).to_have_css("background-color", ACCENT)
+    expect(launcher).to_have_accessible_name("Ask the handbook")
+    box = launcher.bounding_box()
+    assert box["x"] < page.viewport_size["width"] / 2, "data-position=bottom-left puts the launcher on the left"
+    launcher.click()
+    expect(widget.chat(page).locator(".bar")).to_have_css("background-color", ACCENT)
+    widget.chat(page).locator("#close").click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+
+
+def test_other_origins_are_refused(visit, host_sites, server):
+    page = visit.page
+    page.goto(host_sites.refused + host_sites.page("refused.html", f"{server.url}/widget.js", open="true"))
+    notice = page.locator("[data-citewise-widget] .refused")
+    expect(notice).to_contain_text("--allow-origin " + host_sites.refused)
+    frame = page.frame_locator("[data-citewise-widget] iframe")
+    expect(frame.locator("#question")).to_have_count(0)
+    embed_frames = [f for f in page.frames if f.url.startswith(server.url)]
+    assert embed_frames == [], "the browser must not have shown the chat inside the refused page"
+    assert visit.outside(server.url, host_sites.refused) == []
+
