@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ def running_server(data_dir: Path, *args: str, cwd: Path | None = None, env: dic
     """
     port = free_port()
     cwd = cwd or Path(data_dir).parent
-    log = Path(cwd) / f"server-{port}.log"
+    log = Path(tempfile.gettempdir()) / f"citewise-server-{port}.log"
     environment = {**os.environ, "PYTHONPATH": str(REPO), "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
     command = [sys.executable, "-m", "chat", "serve", "--port", str(port), "--data-dir", str(data_dir), *args]
     with open(log, "wb") as sink:
