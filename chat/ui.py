@@ -17,7 +17,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from chat.answer import Answer  # noqa: E402
 from chat.engine import Engine  # noqa: E402
 from chat.errors import QuestionError  # noqa: E402
 from chat.feedback import FeedbackLog  # noqa: E402
@@ -43,7 +42,7 @@ def message_text(content: object) -> str:
         text = " ".join(message_text(part) for part in content)
     else:
         return ""
-    return html.unescape(_TAG.sub(" ", text)).strip() if "<" in text else text
+    return " ".join(html.unescape(_TAG.sub(" ", text)).split()) if "<" in text else text
 
 
 def conversation(history: list[dict]) -> list[dict]:
@@ -97,6 +96,24 @@ def page_options(settings: Settings) -> dict:
     return options
 
 
+def record_vote(engine: Engine, feedback: FeedbackLog, history: list[dict], message: int, liked: bool) -> dict | None:
+    """Save a vote on the answer at ``history[message]`` with its question, text and citations.
+
+    The answer is asked again from the same question and earlier turns (answers are
+    deterministic for an index version, which the record names), so the log holds the
+    full citations rather than the page's HTML.
+
+    Returns:
+        The record written, or None when no question precedes the message.
+    """
+    asked = [i for i, turn in enumerate(history[:message]) if turn.get("role") == "user"]
+    if not asked:
+        return None
+    question = message_text(history[asked[-1]].get("content"))
+    answer = engine.ask(question, conversation(history[: asked[-1]]))
+    return feedback.record(answer, liked, engine.index.manifest.version)
+
+
 def _notice(message: str) -> str:
     return f'<div class="cw-answer cw-notice"><p class="cw-text">{escape(message)}</p></div>'
 
@@ -118,18 +135,16 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
         yield render_answer(answer, answer_id), render_panel(answer, answer_id)
 
     def vote(data: gr.LikeData, history: list[dict], request: gr.Request) -> None:
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        asked = [i for i, turn in enumerate(history[:index]) if turn.get("role") == "user"]
-        if not asked or data.liked not in (True, False):
+        if data.liked not in (True, False):
             return
+        message = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         try:
             limiter.check(client_of(request))
-            question = message_text(history[asked[-1]].get("content"))
-            answer: Answer = engine.ask(question, conversation(history[: asked[-1]]))
+            saved = record_vote(engine, feedback, history, message, data.liked)
         except (QuestionError, RateLimitedError) as error:
             raise gr.Error(str(error)) from None
-        feedback.record(answer, data.liked, engine.index.manifest.version)
-        gr.Info("Thanks: your vote is saved with the answer and its sources.")
+        if saved:
+            gr.Info("Thanks: your vote is saved with the answer and its sources.")
 
     with gr.Blocks(title=settings.page_title) as page:
         gr.HTML(

@@ -1,0 +1,99 @@
+"""The chat page: asked through the official gradio_client on the real server, and its parts."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
+
+from chat.feedback import FeedbackLog
+from chat.ui import conversation, example_questions, message_text, record_vote
+from tests.chat.conftest import HOSTILE_QUESTION, PAYLOADS, TOKEN
+
+
+@pytest.fixture(scope="module")
+def page_client(open_server) -> Client:
+    return Client(open_server.url, verbose=False, download_files=False, analytics_enabled=False)
+
+
+def test_gradio_client_gets_a_cited_answer_and_its_sources(page_client):
+    message, panel = page_client.predict("When was the defense treaty signed?", api_name="/chat")
+    assert "1960" in message
+    links = re.findall(r'<a class="cw-cite" href="#(cw-[\w-]+)"', message)
+    assert links, "every [n] is a link"
+    assert all(f'id="{target}"' in message for target in links), "each link opens a source of this answer"
+    assert "<mark>" in panel and "japan-us-alliance.txt" in panel
+
+
+def test_document_markup_on_the_page_is_text(page_client):
+    message, panel = page_client.predict(HOSTILE_QUESTION, api_name="/chat")
+    assert "Quince Orchard" in message
+    for payload in PAYLOADS:
+        escaped = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        assert escaped in message + panel
+    assert "<script" not in message + panel and "<img" not in message + panel
+
+
+def test_a_bad_question_gets_a_message_not_an_error(page_client, open_server):
+    message, _panel = page_client.predict("x" * 1001, api_name="/chat")
+    assert "the limit is 1000" in message
+
+
+def test_the_page_asks_for_the_token_when_one_is_set(locked_server):
+    options = {"verbose": False, "download_files": False, "analytics_enabled": False}
+    with pytest.raises(AuthenticationError):
+        Client(locked_server.url, **options)
+    with pytest.raises(AuthenticationError):
+        Client(locked_server.url, auth=("anyone", "wrong"), **options)
+    client = Client(locked_server.url, auth=("anyone", TOKEN), **options)
+    message, _panel = client.predict("When was the defense treaty signed?", api_name="/chat")
+    assert "1960" in message
+
+
+def test_nothing_on_the_page_loads_from_the_internet(open_server):
+    page = httpx.get(f"{open_server.url}/").text
+    loaded = re.findall(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="([^"]+)"', page)
+    assert loaded, "the page loads its own assets"
+    assert [url for url in loaded if re.match(r"(https?:)?//", url)] == []
+    config = httpx.get(f"{open_server.url}/config").json()
+    assert config.get("stylesheets", []) == []
+    theme = httpx.get(f"{open_server.url}/theme.css").text
+    assert "googleapis" not in theme and not re.search(r"url\(['\"]?(https?:)?//", theme)
+
+
+def test_examples_come_from_the_section_headings(article_engine, settings_for, tmp_path):
+    examples = example_questions(article_engine, settings_for(tmp_path))
+    sections = {p.section for p in article_engine.index.paragraphs if p.section}
+    assert 1 <= len(examples) <= 4
+    assert all(any(section in example for section in sections) for example in examples)
+    assert example_questions(article_engine, settings_for(tmp_path, examples=["Why?"])) == ["Why?"]
+
+
+def test_page_history_becomes_plain_engine_turns():
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "When was it signed?"}]},
+        {"role": "assistant", "content": '<div class="cw-answer"><p>In 1960 &amp; later. <a href="#x">1</a></p></div>'},
+        {"role": "system", "content": "ignored"},
+    ]
+    assert conversation(history) == [
+        {"role": "user", "content": "When was it signed?"},
+        {"role": "assistant", "content": "In 1960 & later. 1"},
+    ]
+    assert message_text("a < b") == "a < b"
+
+
+def test_a_vote_is_saved_with_question_answer_and_citations(article_engine, tmp_path):
+    log = FeedbackLog(tmp_path / "votes" / "feedback.jsonl")
+    history = [
+        {"role": "user", "content": "When was the defense treaty signed?"},
+        {"role": "assistant", "content": "<div>…</div>"},
+    ]
+    record = record_vote(article_engine, log, history, 1, liked=False)
+    assert record["rating"] == "down" and record["question"] == "When was the defense treaty signed?"
+    assert record["citations"] and "1960" in record["answer"]
+    assert record["index_version"] == article_engine.index.manifest.version
+    assert record_vote(article_engine, log, history[1:], 0, liked=True) is None, "no question before it"
+    assert len((tmp_path / "votes" / "feedback.jsonl").read_text().splitlines()) == 1
