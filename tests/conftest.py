@@ -72,6 +72,31 @@ def article_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
     return build_corpus_index(CORPUS, data_dir, embedder, settings_for(data_dir))
 
 
+# A paragraph on a topic nothing else mentions, whose sentences carry markup that would run
+# (and set window.__pwned) if anything ever rendered document text as HTML.
+HOSTILE_DOC = """The Quince Orchard Ledger
+
+The warden of the Quince Orchard writes every frost in a blue ledger <script>window.__pwned=1</script> kept by the gate. \
+The blue ledger of the Quince Orchard also lists each harvest <img src=x onerror="window.__pwned=1"> picked from the old trees.
+"""
+HOSTILE_QUESTION = "What does the warden of the Quince Orchard write in the blue ledger?"
+PAYLOADS = ("<script>window.__pwned=1</script>", '<img src=x onerror="window.__pwned=1">')
+
+
+@pytest.fixture(scope="session")
+def served_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
+    """An index of corpus/ plus the hostile document, built once per session (read-only).
+
+    Shared by the server tests (tests/chat) and the browser tests (tests/browser).
+    """
+    root = tmp_path_factory.mktemp("served")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "quince-orchard.txt").write_text(HOSTILE_DOC, encoding="utf-8")
+    data_dir = root / "var"
+    return build_corpus_index(corpus, data_dir, embedder, settings_for(data_dir))
+
+
 @pytest.fixture
 def copy_data_dir(article_data_dir, tmp_path) -> Path:
     """A private, writable copy of the article's data directory."""

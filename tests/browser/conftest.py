@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import html
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,34 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, REPO, build_corpus_index
+from tests.conftest import REPO
 from tests.live_server import LiveServer, running_server
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium, never a downloaded one; no background traffic that would muddy the request log.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-# A paragraph about a topic nothing else mentions, so a question about it retrieves it, and whose
-# sentences carry markup that would set window.__pwned if any page ever rendered it as HTML.
-INJECTION_DOC = """The Marmalade Lighthouse
-
-The keeper of the Marmalade Lighthouse records every storm in a green ledger <script>window.__pwned=1</script> kept beside the lamp. The green ledger of the Marmalade Lighthouse also notes the height of each wave <img src=x onerror="window.__pwned=1"> seen from the gallery.
-"""
-INJECTION_QUESTION = "What does the keeper of the Marmalade Lighthouse record in the green ledger?"
-PAYLOADS = ("<script>window.__pwned=1</script>", '<img src=x onerror="window.__pwned=1">')
-
-
-@pytest.fixture(scope="session")
-def widget_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
-    """An index of corpus/ plus the injection document, built once per session."""
-    root = tmp_path_factory.mktemp("browser")
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    (corpus / "injection.txt").write_text(INJECTION_DOC, encoding="utf-8")
-    data_dir = root / "var"
-    return build_corpus_index(corpus, data_dir, embedder, settings_for(data_dir))
-
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args) -> None:  # noqa: A002 - the stdlib's name
@@ -109,9 +87,9 @@ def host_sites(tmp_path_factory) -> Iterator[HostSites]:
 
 
 @pytest.fixture(scope="session")
-def server(widget_data_dir, host_sites) -> Iterator[LiveServer]:
+def server(served_data_dir, host_sites) -> Iterator[LiveServer]:
     """`citewise serve` that lets only the ``allowed`` host site embed it; no rate limit."""
-    with running_server(widget_data_dir, "--allow-origin", host_sites.allowed, "--rate-limit", "0") as live:
+    with running_server(served_data_dir, "--allow-origin", host_sites.allowed, "--rate-limit", "0") as live:
         yield live
 
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser import page_driver
 from tests.browser import widget_driver as widget
-from tests.browser.conftest import INJECTION_QUESTION, PAYLOADS
+from tests.conftest import HOSTILE_QUESTION, PAYLOADS
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def widget_page(host_sites, server) -> str:
 def test_page_shows_the_payload_as_text(visit, server):
     page = visit.page
     page.goto(server.url + "/")
-    page_driver.ask(page, INJECTION_QUESTION)
+    page_driver.ask(page, HOSTILE_QUESTION)
     for payload in PAYLOADS:
         expect(page.get_by_text(payload).filter(visible=True).first).to_be_visible()
     assert page.evaluate("() => window.__pwned") is None
@@ -28,7 +28,7 @@ def test_page_shows_the_payload_as_text(visit, server):
 def test_question_markup_is_shown_as_text_on_the_page(visit, server):
     page = visit.page
     page.goto(server.url + "/")
-    page_driver.ask(page, f"{INJECTION_QUESTION} {PAYLOADS[1]}")
+    page_driver.ask(page, f"{HOSTILE_QUESTION} {PAYLOADS[1]}")
     expect(page.get_by_text(PAYLOADS[1]).filter(visible=True).first).to_be_visible()
     assert page.evaluate("() => window.__pwned") is None
 
@@ -36,7 +36,7 @@ def test_question_markup_is_shown_as_text_on_the_page(visit, server):
 def test_widget_shows_the_payload_as_text(visit, widget_page, server, host_sites):
     page = visit.page
     page.goto(widget_page)
-    answer = widget.ask(page, f"{INJECTION_QUESTION} {PAYLOADS[1]}")
+    answer = widget.ask(page, f"{HOSTILE_QUESTION} {PAYLOADS[1]}")
     chat = widget.chat(page)
     expect(chat.locator(".turn.user")).to_contain_text(PAYLOADS[1])
     source = widget.open_source(answer, 1)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import widget_driver as widget
+from tests.live_server import LiveServer, running_server
 
 ACCENT = "rgb(10, 125, 79)"
 
@@ -70,3 +74,37 @@ def test_other_origins_are_refused(visit, host_sites, server):
     assert embed_frames == [], "the browser must not have shown the chat inside the refused page"
     assert visit.outside(server.url, host_sites.refused) == []
 
+
+
+TOKEN = "widget-s3cret"
+TOKEN_RATE_LIMIT = 3
+
+
+@pytest.fixture(scope="module")
+def token_server(served_data_dir, host_sites) -> Iterator[LiveServer]:
+    """A server that needs a token and takes three questions a minute per client."""
+    with running_server(
+        served_data_dir, "--allow-origin", host_sites.allowed, "--token", TOKEN, "--rate-limit", str(TOKEN_RATE_LIMIT)
+    ) as live:
+        yield live
+
+
+def test_token_is_required_and_every_refusal_is_explained_without_losing_the_question(visit, token_server, host_sites):
+    question = "When was the defense treaty between Japan and the United States signed?"
+    page = visit.page
+    chat = widget.chat(page)
+    page.goto(host_sites.allowed + host_sites.page("no-token.html", f"{token_server.url}/widget.js", open="true"))
+    widget.send(page, question)
+    expect(chat.locator(".turn.error")).to_contain_text("access token")
+    expect(chat.locator("#question")).to_have_value(question)
+
+    page.goto(host_sites.allowed + host_sites.page("token.html", f"{token_server.url}/widget.js", open="true", token=TOKEN))
+    frame_src = urlsplit(page.locator("[data-citewise-widget] iframe").get_attribute("src"))
+    assert TOKEN not in frame_src.query and f"token={TOKEN}" in frame_src.fragment
+    for _ in range(TOKEN_RATE_LIMIT - 1):
+        expect(widget.ask(page, question)).to_contain_text("[1]")
+    widget.send(page, question)
+    expect(chat.locator(".turn.error")).to_contain_text("Too many questions")
+    expect(chat.locator("#question")).to_have_value(question)
+
+    assert TOKEN not in token_server.output(), "the token travels in the URL fragment, which no server log sees"

@@ -14,13 +14,19 @@ def chat(page: Page) -> FrameLocator:
     return page.frame_locator("[data-citewise-widget] iframe")
 
 
-def ask(page: Page, question: str) -> Locator:
-    """Type ``question`` into the open widget and wait for its answer; the answer bubble."""
+def send(page: Page, question: str) -> None:
+    """Type ``question`` into the open widget and send it."""
     frame = chat(page)
-    answers_before = frame.locator(".turn.assistant:not(.loading)").count()
     frame.locator("#question").fill(question)
     frame.locator("#send").click()
-    answer = frame.locator(".turn.assistant:not(.loading)").nth(answers_before)
+
+
+def ask(page: Page, question: str) -> Locator:
+    """Send ``question`` and wait for its answer; the answer bubble."""
+    answers = chat(page).locator(".turn.assistant:not(.loading)")
+    before = answers.count()
+    send(page, question)
+    answer = answers.nth(before)
     answer.wait_for()
     return answer
 
