@@ -46,7 +46,7 @@ def test_the_page_asks_for_the_token_when_one_is_set(locked_server):
     options = {"verbose": False, "download_files": False, "analytics_enabled": False}
     with pytest.raises(AuthenticationError):
         Client(locked_server.url, **options)
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(ValueError, match="Could not login"):
         Client(locked_server.url, auth=("anyone", "wrong"), **options)
     client = Client(locked_server.url, auth=("anyone", TOKEN), **options)
     message, _panel = client.predict("When was the defense treaty signed?", api_name="/chat")
