@@ -1,64 +1,50 @@
-"""Fusing the dense and the lexical ranking into one."""
+"""Fusing the dense and the lexical scores of a query's candidates into one ranking."""
 
 from __future__ import annotations
 
 import numpy as np
 
 FUSION_METHODS = ("linear", "rrf", "dense", "lexical")
+# The usual reciprocal rank fusion constant (Cormack et al., 2009): damps the head of each list.
 _RRF_K = 60
 
 
-def fuse(
-    dense_rows: np.ndarray,
-    dense_scores: np.ndarray,
-    lexical_scores: np.ndarray,
-    method: str,
-    lexical_weight: float,
-    candidates: int,
-) -> list[tuple[int, float, float, float]]:
-    """Rank the union of the dense and lexical candidates.
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """0-based rank of every entry, highest score first (ties in input order)."""
+    ranks = np.empty(len(scores), dtype=np.int64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
+    return ranks
+
+
+def fuse(cosine: np.ndarray, lexical: np.ndarray, method: str, lexical_weight: float) -> np.ndarray:
+    """Fused score of each candidate, from its cosine similarity and its BM25 score.
 
     Args:
-        dense_rows, dense_scores: The dense top candidates, best first (cosine scores).
-        lexical_scores: BM25 score of every row.
-        method: ``"linear"`` (weighted sum of cosine and max-normalised BM25),
-            ``"rrf"`` (weighted reciprocal rank fusion), or ``"dense"``/``"lexical"`` alone.
-        lexical_weight: Weight of the lexical side, from 0 to 1; dense gets the rest.
-        candidates: How many lexical candidates join the dense ones.
+        cosine: Cosine similarity of each candidate paragraph to the query.
+        lexical: BM25 score of each candidate (0 where no query word occurs).
+        method: ``"linear"``: ``(1 - w) * cosine + w * bm25 / max(bm25)``;
+            ``"rrf"``: ``(1 - w) / (60 + dense rank) + w / (60 + BM25 rank)``, where a
+            candidate without any query word gets no BM25 term; ``"dense"`` or
+            ``"lexical"``: that side alone (BM25 max-normalised).
+        lexical_weight: ``w``, the weight of the lexical side, from 0 to 1.
 
     Returns:
-        ``(row, fused, dense, lexical)`` tuples, best first; ``dense`` is the cosine where
-        the dense side ranked the row, else the lowest dense candidate's cosine.
+        One score per candidate, aligned with the inputs; higher is better.
+
+    Raises:
+        ValueError: an unknown ``method``.
     """
     if method not in FUSION_METHODS:
         raise ValueError(f"Invalid fusion method: {method!r}. Valid methods are: {FUSION_METHODS}.")
-    dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores)}
-    dense_floor = float(dense_scores[-1]) if len(dense_scores) else 0.0
-    top_lexical = np.argsort(-lexical_scores, kind="stable")[:candidates] if len(lexical_scores) else []
-    lexical_rows = [int(r) for r in top_lexical if lexical_scores[r] > 0]
-    best_lexical = float(lexical_scores[lexical_rows[0]]) if lexical_rows else 1.0
+    cosine = np.asarray(cosine, dtype=np.float64)
+    lexical = np.asarray(lexical, dtype=np.float64)
+    best = lexical.max(initial=0.0)
+    normalised = lexical / best if best > 0 else np.zeros_like(lexical)
     if method == "dense":
-        rows = list(dense)
-    elif method == "lexical":
-        rows = lexical_rows
-    else:
-        rows = list(dict.fromkeys([*dense, *lexical_rows]))
-    dense_rank = {row: rank for rank, row in enumerate(dense)}
-    lexical_rank = {row: rank for rank, row in enumerate(lexical_rows)}
-    fused = []
-    for row in rows:
-        cosine = dense.get(row, dense_floor)
-        lexical = float(lexical_scores[row]) / best_lexical if len(lexical_scores) else 0.0
-        if method == "rrf":
-            score = (1 - lexical_weight) / (_RRF_K + dense_rank.get(row, len(dense_rank))) + lexical_weight / (
-                _RRF_K + lexical_rank.get(row, len(lexical_rank))
-            )
-        elif method == "dense":
-            score = cosine
-        elif method == "lexical":
-            score = lexical
-        else:
-            score = (1 - lexical_weight) * cosine + lexical_weight * lexical
-        fused.append((row, score, cosine, lexical))
-    fused.sort(key=lambda item: -item[1])
-    return fused
+        return cosine
+    if method == "lexical":
+        return normalised
+    if method == "linear":
+        return (1 - lexical_weight) * cosine + lexical_weight * normalised
+    lexical_term = np.where(lexical > 0, lexical_weight / (_RRF_K + 1 + _ranks(lexical)), 0.0)
+    return (1 - lexical_weight) / (_RRF_K + 1 + _ranks(cosine)) + lexical_term
