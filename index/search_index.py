@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from index.errors import CorruptIndexError
 from index.faiss_store import FaissStore
@@ -119,11 +120,41 @@ class SearchIndex:
         lexical_weight: float,
         candidates: int,
     ) -> list[Hit]:
-        """The ``k`` best paragraphs for a query, by the fused dense and lexical ranking."""
-        rows, scores = self.dense.search(query_vector, max(candidates, k))
+        """The ``k`` best paragraphs for a query, by the fused dense and lexical ranking.
+
+        The top ``candidates`` of each side (FAISS by cosine, BM25) are pooled; every
+        pooled paragraph gets its exact cosine and its BM25 score, and ``fuse`` ranks them.
+        ``Hit.lexical`` is the raw BM25 score.
+        """
+        pool = max(candidates, k)
         lexical = self.lexical.scores(query_text)
-        ranked = fuse(rows, scores, lexical, fusion, lexical_weight, candidates)[:k]
-        return [Hit(row, self.paragraphs[row], score, dense, lex) for row, score, dense, lex in ranked]
+        dense_rows = self.dense.search(query_vector, pool)[0] if fusion != "lexical" else []
+        lexical_rows = [] if fusion == "dense" else [r for r in np.argsort(-lexical, kind="stable")[:pool] if lexical[r] > 0]
+        rows = np.fromiter(dict.fromkeys(int(r) for r in [*dense_rows, *lexical_rows]), dtype=np.int64)
+        if not len(rows):
+            return []
+        cosine = self.dense.vectors(rows) @ query_vector
+        fused = fuse(cosine, lexical[rows], fusion, lexical_weight)
+        best = np.argsort(-fused, kind="stable")[:k]
+        return [Hit(int(rows[i]), self.paragraphs[rows[i]], float(fused[i]), float(cosine[i]), float(lexical[rows[i]])) for i in best]
+
+    def search_many(
+        self,
+        query_vectors: np.ndarray,
+        query_texts: list[str],
+        k: int,
+        fusion: str,
+        lexical_weight: float,
+        candidates: int,
+        progress: bool = False,
+    ) -> list[list[Hit]]:
+        """``search`` for each of many queries (row ``i`` of ``query_vectors`` is ``query_texts[i]``)."""
+        return [
+            self.search(vector, text, k, fusion, lexical_weight, candidates)
+            for vector, text in tqdm(
+                zip(query_vectors, query_texts), total=len(query_texts), desc="searching", unit="query", disable=not progress
+            )
+        ]
 
     def sentences(self, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
         """The sentence spans of paragraph ``row`` and their unit vectors."""
