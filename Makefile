@@ -34,8 +34,9 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest -q
 
+# Not part of `make test`: about 30-40 minutes; `make bench BENCH_ARGS=--quick` takes a few.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

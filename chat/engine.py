@@ -80,7 +80,7 @@ class Engine:
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
         """Load the serving index version of ``settings.data_dir`` and the model."""
-        embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.embed_threads)
+        embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
         return cls(load_index(DataDir(settings.data_dir), embedder), embedder, settings)
 
     def refresh(self) -> bool:

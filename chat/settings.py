@@ -33,12 +33,14 @@ class Settings:
     max_words: int = _setting(180, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
     batch_size: int = _setting(64, "Texts per embedding batch.")
     keep_versions: int = _setting(5, "Index versions kept on disk for rollback.")
-    embed_threads: int = _setting(
-        1, "CPU threads per embedding call. 1 answers a question fastest (threads of one small call wait on each other, "
-        "badly so on a busy CPU) and leaves the other cores to concurrent requests; more may speed up a build on an idle machine."
+    cpu_threads: int = _setting(
+        1, "CPU threads for embedding and FAISS search (process-wide). 1 answers a question fastest (threads of one small "
+        "call wait on each other, badly so on a busy CPU) and leaves other cores to concurrent requests; more can speed up "
+        "a build on an idle machine."
     )
     exact_search_limit: int = _setting(
-        100_000, "Paragraphs above which the dense index is approximate (FAISS IVF): far faster search, recall@10 about 0.95+."
+        20_000, "Paragraphs above which the dense index is approximate (FAISS IVF): search cost grows with about the square "
+        "root of the corpus instead of its size, for a recall@10 of 0.95 or more (bench/RESULTS.md)."
     )
     ivf_lists: int = _setting(0, "Clusters of the approximate index; 0 picks about the square root of the paragraph count.")
     ivf_probes: int = _setting(
@@ -78,7 +80,7 @@ class Settings:
         if not 0.0 <= self.lexical_weight <= 1.0:
             raise ValueError(f"Invalid lexical_weight: {self.lexical_weight!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
-                     "embed_threads", "exact_search_limit", "ivf_probes"):
+                     "cpu_threads", "exact_search_limit", "ivf_probes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
         for name in ("reload_seconds", "watch_debounce_seconds"):

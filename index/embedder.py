@@ -32,9 +32,9 @@ class Embedder:
         model: Path to a local sentence-transformers folder. Defaults to the embedded
             all-MiniLM-L6-v2. Nothing is ever fetched from a model hub.
         batch_size: Texts per forward pass. Defaults to 64.
-        threads: CPU threads torch uses (process-wide). Defaults to 1: on a small or
-            shared CPU, threads of one call wait on each other, and a single question is
-            several times slower with two threads than with one.
+        threads: CPU threads torch and FAISS use (process-wide). Defaults to 1: on a
+            small or shared CPU, threads of one call wait on each other, and a single
+            question is several times slower with two threads than with one.
     """
 
     def __init__(self, model: str | Path | None = None, batch_size: int = 64, threads: int = 1) -> None:
@@ -43,12 +43,14 @@ class Embedder:
             raise ValueError(f"Invalid model: {str(path)!r} is not a local sentence-transformers folder.")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import faiss
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # a bar for loading 90 MB from disk is noise
         torch.set_num_threads(threads)
+        faiss.omp_set_num_threads(threads)
 
         self.path = path
         self.name = DEFAULT_MODEL_NAME if model is None else path.name

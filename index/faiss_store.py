@@ -33,7 +33,7 @@ class FaissOptions:
         ivf_probes: Clusters scanned per query: more finds more true neighbours, slower.
     """
 
-    exact_search_limit: int = 100_000
+    exact_search_limit: int = 20_000
     ivf_lists: int = 0
     ivf_probes: int = 48
 
@@ -68,6 +68,17 @@ class FaissStore:
     @property
     def approximate(self) -> bool:
         return isinstance(self._index, faiss.IndexIVF)
+
+    @property
+    def probes(self) -> int:
+        """Clusters an approximate index scans per query (0 for an exact index)."""
+        return int(self._index.nprobe) if self.approximate else 0
+
+    @probes.setter
+    def probes(self, value: int) -> None:
+        if not self.approximate:
+            raise ValueError("Invalid probes: an exact index scans everything and has no probes.")
+        self._index.nprobe = int(value)
 
     def describe(self) -> str:
         """The index type in FAISS factory words, e.g. ``Flat`` or ``IVF1000,Flat (probes 48)``."""

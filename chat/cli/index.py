@@ -18,13 +18,11 @@ def _say_waiting(pid: int | None) -> None:
     click.echo(f"another rebuild (pid {pid or 'unknown'}) is running; waiting...", err=True)
 
 
-def _load_embedder(settings):
-    from index import Embedder
+def _embedder(settings):
+    """The model, loaded only when a rebuild has something to embed."""
+    from index import Embedder, LazyEmbedder
 
-    try:
-        return Embedder(settings.model or None, settings.batch_size, settings.embed_threads)
-    except (ValueError, ImportError) as error:
-        raise click.ClickException(str(error)) from None
+    return LazyEmbedder(settings.model, lambda: Embedder(settings.model or None, settings.batch_size, settings.cpu_threads))
 
 
 def _rebuild(settings, embedder, force: bool, wait: bool):
@@ -74,7 +72,7 @@ def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, 
         citewise index rebuild --watch
     """
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
-    embedder = _load_embedder(settings)
+    embedder = _embedder(settings)
 
     def rebuild_once() -> None:
         try:
@@ -114,7 +112,7 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
     """
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
     try:
-        manifest = _rebuild(settings, _load_embedder(settings), force=True, wait=True).manifest
+        manifest = _rebuild(settings, _embedder(settings), force=True, wait=True).manifest
     except _REBUILD_ERRORS as error:
         raise click.ClickException(str(error)) from None
     click.echo(
