@@ -50,6 +50,12 @@ def _select(candidates: list[_Candidate], max_sentences: int, margin: float) -> 
     return chosen
 
 
+def evidence(index: SearchIndex, hits: list[Hit], query_vector: np.ndarray) -> float:
+    """How strongly the best sentence of ``hits`` answers the query: the score ``min_score`` is compared with."""
+    candidates = _candidates(index, hits, query_vector)
+    return candidates[0].score if candidates else 0.0
+
+
 def refusal(question: str, hits: list[Hit]) -> Answer:
     hint = ""
     sections = [h.paragraph.section for h in hits if h.paragraph.section]

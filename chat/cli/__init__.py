@@ -42,9 +42,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from chat.cli import ask, index, ingest, serve, settings
+    from chat.cli import ask, eval, index, ingest, serve, settings
 
-    for module in (ingest, index, ask, serve, settings):
+    for module in (ingest, index, ask, serve, settings, eval):
         cli.add_command(module.command)
 
 

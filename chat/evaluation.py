@@ -1,0 +1,140 @@
+"""Run a query set through retrieval and answering exactly as the engine does, and score it.
+
+The same ``SearchIndex.search`` and ``compose`` that answer a user's question rank the
+documents here, so the figures describe what users get. Queries are embedded in one
+batched call; a query costs one embedding, as in the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chat.composer import compose, evidence
+from chat.settings import Settings
+from index import DataDir, Embedder, Hit, IndexMismatchError, Manifest, SearchIndex, build_index, corpus_fingerprint, load_index
+from index.metrics import evaluate
+from ingest import read_corpus, split_paragraphs
+
+log = logging.getLogger(__name__)
+
+ANSWER_DEPTHS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """One query's outcome: its documents best first (each once, at its best paragraph's
+    score), the evidence score of its best answer sentence, and the composed answer."""
+
+    ranking: list[tuple[str, float]]
+    evidence: float
+    answered: bool
+    answer: str
+
+
+def corpus_index(corpus: Path, data_dir: Path | None, embedder: Embedder, settings: Settings) -> SearchIndex:
+    """The index of ``corpus``: the serving version of the data directory if it holds exactly
+    this corpus (same paragraphs, model and chunking), else a newly built one.
+
+    Args:
+        corpus: A BEIR ``corpus.jsonl`` (or any corpus citewise reads).
+        data_dir: Where the index lives. Defaults to ``<settings.data_dir>/eval/<corpus fingerprint>``,
+            so evaluating never replaces the index the chat serves.
+    """
+    reading = read_corpus(corpus)
+    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
+    for problem in reading.problems:
+        log.warning("skipped %s", problem)
+    fingerprint = corpus_fingerprint(paragraphs)
+    data = DataDir(data_dir or Path(settings.data_dir) / "eval" / fingerprint)
+    chunking = {"max_words": settings.max_words}
+    if data.current() is not None:
+        manifest = Manifest.load(data.current_path())
+        if manifest.corpus_fingerprint == fingerprint and manifest.chunking == chunking:
+            try:
+                index = load_index(data, embedder)
+                log.info("reusing index %s in %s (%d paragraphs)", manifest.version, data.root, len(index))
+                return index
+            except IndexMismatchError:
+                pass  # built with another model or format: build anew below
+    build_index(paragraphs, data, embedder, chunking, len(reading.documents), settings.keep_versions)
+    return load_index(data, embedder)
+
+
+def _by_document(hits: list[Hit], depth: int) -> list[tuple[str, float]]:
+    """Each document once, at its best paragraph's score, best first, at most ``depth``."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        best.setdefault(hit.paragraph.doc_id, hit.score)
+    return list(best.items())[:depth]
+
+
+def run_queries(
+    index: SearchIndex,
+    queries: dict[str, str],
+    vectors: np.ndarray,
+    settings: Settings,
+    depth: int = 100,
+    progress: bool = True,
+) -> dict[str, QueryResult]:
+    """Rank ``depth`` documents for every query and answer it from the ``top_k`` best paragraphs.
+
+    Args:
+        index: The index to search.
+        queries: ``{query id: text}``.
+        vectors: The queries' embeddings, row ``i`` for the ``i``-th query.
+        settings: Fusion, candidates, ``top_k`` and the answer settings, as in the chat.
+        depth: Documents ranked per query. Enough paragraphs are fetched (twice ``depth``)
+            for a corpus whose documents split into several paragraphs.
+    """
+    paragraphs = max(2 * depth, settings.top_k)
+    texts = list(queries.values())
+    s = settings
+    hits = index.search_many(
+        vectors, texts, paragraphs, s.fusion, s.lexical_weight, max(s.candidates, paragraphs), progress=progress
+    )
+    results = {}
+    for query, text, vector, found in zip(queries, texts, vectors, hits):
+        best = found[: s.top_k]
+        answer = compose(text, index, best, vector, s.min_score, s.max_sentences, s.sentence_margin)
+        results[query] = QueryResult(_by_document(found, depth), evidence(index, best, vector), answer.answered, answer.answer)
+    return results
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def answer_in_top(index: SearchIndex, results: dict[str, QueryResult], answers: dict[str, list[str]]) -> dict[str, float]:
+    """Share of the queries with answers whose answer string occurs in their top 1/5/10 documents,
+    and in the composed answer itself (case and spacing ignored)."""
+    texts: dict[str, list[str]] = {}
+    for paragraph in index.paragraphs:
+        texts.setdefault(paragraph.doc_id, []).append(_normalise(paragraph.text))
+    judged = [q for q in results if answers.get(q)]
+    if not judged:
+        return {}
+    found = {f"answer@{k}": 0 for k in ANSWER_DEPTHS} | {"answer in reply": 0}
+    for query in judged:
+        wanted = [_normalise(a) for a in answers[query]]
+        for k in ANSWER_DEPTHS:
+            docs = " ".join(t for doc, _ in results[query].ranking[:k] for t in texts.get(doc, []))
+            found[f"answer@{k}"] += any(a in docs for a in wanted)
+        found["answer in reply"] += any(a in _normalise(results[query].answer) for a in wanted)
+    return {name: count / len(judged) for name, count in found.items()}
+
+
+def summarise(
+    index: SearchIndex, results: dict[str, QueryResult], qrels: dict[str, dict[str, int]], answers: dict[str, list[str]] | None
+) -> dict[str, float]:
+    """Every figure of a run: BEIR metrics, answer-in-top-k (with ``answers``) and the refusal rate."""
+    run = {query: dict(result.ranking) for query, result in results.items()}
+    figures = evaluate(run, qrels)
+    if answers:
+        figures |= answer_in_top(index, results, answers)
+    figures["refused"] = sum(not r.answered for r in results.values()) / len(results) if results else 0.0
+    return figures
