@@ -11,6 +11,7 @@ from index.embedding_cache import CachedEmbedder, EmbeddingCache
 from index.errors import CorruptIndexError, IndexBusyError, IndexMismatchError, IndexNotFoundError
 from index.faiss_store import FaissOptions
 from index.fusion import FUSION_METHODS
+from index.lazy_embedder import LazyEmbedder
 from index.manifest import FORMAT_VERSION, Manifest
 from index.search_index import Hit, SearchIndex
 from index.versions import VersionInfo, list_versions, rollback_index
@@ -32,6 +33,7 @@ __all__ = [
     "IndexBusyError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "LazyEmbedder",
     "Manifest",
     "SearchIndex",
     "VersionInfo",

@@ -154,8 +154,9 @@ def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
 
 
 def _is_same_build(manifest: Manifest, changes: Changes, embedder: Embedder, chunking: dict, documents: int) -> bool:
-    return not changes.any and (manifest.model, manifest.dimension, manifest.format_version, manifest.chunking, manifest.documents) == (
-        embedder.name, embedder.dimension, FORMAT_VERSION, chunking, documents,
+    # By the model's name, not its dimension: a ``LazyEmbedder`` knows its name without loading the model.
+    return not changes.any and (manifest.model, manifest.format_version, manifest.chunking, manifest.documents) == (
+        embedder.name, FORMAT_VERSION, chunking, documents,
     )
 
 
@@ -182,6 +183,7 @@ def rebuild_index(
     crash stay in the cache.
 
     Args:
+        embedder: The model; a ``LazyEmbedder`` is loaded only if something must be embedded.
         force: Write a new version even if nothing changed. Defaults to False.
         wait: Wait for a rebuild already running; False raises ``IndexBusyError``. Defaults to True.
         on_wait: Called with the other rebuild's pid before waiting for it.

@@ -194,3 +194,20 @@ def test_a_rebuild_killed_mid_way_leaves_the_serving_version_and_the_next_one_su
     assert report.built and report.changes.counts()["added"] == 160 and report.changes.counts()["unchanged"] == 10
     assert versions.current() == report.version and len(load_index(versions, embedder)) == 170
     assert not [p for p in versions.versions_dir.iterdir() if p.name.startswith(".build-")]
+
+
+def test_watch_rebuilds_when_a_document_is_dropped_in(corpus, copy_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CITEWISE_WATCH_DEBOUNCE_SECONDS", "0.5")
+    process = citewise_process("index", "rebuild", "--watch", "--json", "--corpus", str(corpus), "--data-dir", str(copy_data_dir), cwd=tmp_path)
+    try:
+        first = json.loads(process.stdout.readline())
+        assert first["version"] == "v0001" and not first["built"]
+        read_stderr_until(process, "watching")
+        (corpus / "zephyr.txt").write_text(NEW_DOC)
+        second = json.loads(process.stdout.readline())
+        assert second["version"] == "v0002" and second["added"] >= 1 and second["unchanged"] == 46
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0 and "stopped watching" in stderr

@@ -1,0 +1,50 @@
+"""An embedder that loads the model only when a text has to be embedded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from index.embedder import DEFAULT_MODEL_NAME, Embedder
+
+
+class LazyEmbedder:
+    """Stands in for an ``Embedder`` and loads it on first use.
+
+    Loading the model takes seconds (most of an unchanged rebuild's time); a rebuild
+    that finds nothing to embed needs only the model's name, which is known without it.
+
+    Args:
+        model: The model setting (a local folder, or empty/None for the embedded model).
+        load: Makes the real ``Embedder`` for ``model``.
+
+    Example:
+        embedder = LazyEmbedder(settings.model, lambda: Embedder(settings.model or None))
+    """
+
+    def __init__(self, model: str | Path | None, load: Callable[[], Embedder]) -> None:
+        # Named exactly as Embedder names it, so manifests compare equal.
+        self.name = Path(model).name if model else DEFAULT_MODEL_NAME
+        self._load = load
+        self._embedder: Embedder | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._embedder is not None
+
+    def _model(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self._load()
+        return self._embedder
+
+    @property
+    def dimension(self) -> int:
+        return self._model().dimension
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._model().encode(texts)
+
+    def __repr__(self) -> str:
+        return f"LazyEmbedder({self.name!r}, loaded={self.loaded})"
