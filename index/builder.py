@@ -231,23 +231,15 @@ def rebuild_index(
     return report
 
 
-def build_index(
-    paragraphs: list[Paragraph],
-    data_dir: DataDir,
-    embedder: Embedder,
-    chunking: dict,
-    documents: int,
-    keep_versions: int,
-    progress: bool = True,
-) -> Manifest:
-    """Build a new version from ``paragraphs`` (even if nothing changed) and make it the serving one.
+def build_index(*args, **options) -> Manifest:
+    """Build a new version (even if nothing changed) and make it the serving one.
 
-    The same as ``rebuild_index(..., force=True)``, waiting for any rebuild already running.
+    Takes the arguments of ``rebuild_index``, which it calls with ``force=True``.
 
     Returns:
         The new version's manifest.
     """
-    return rebuild_index(paragraphs, data_dir, embedder, chunking, documents, keep_versions, progress, force=True).manifest
+    return rebuild_index(*args, force=True, **options).manifest
 
 
 def _load_newest_good(data_dir: DataDir, error: CorruptIndexError) -> SearchIndex:
