@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import html
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import DATA, REPO
 from tests.live_server import LiveServer, running_server
 
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -91,6 +92,12 @@ def server(served_data_dir, host_sites) -> Iterator[LiveServer]:
     """`citewise serve` that lets only the ``allowed`` host site embed it; no rate limit."""
     with running_server(served_data_dir, "--allow-origin", host_sites.allowed, "--rate-limit", "0") as live:
         yield live
+
+
+@pytest.fixture(scope="session")
+def gold() -> dict:
+    """A question from the article's gold set, with the words its cited paragraph must hold."""
+    return json.loads((DATA / "article_questions.jsonl").read_text(encoding="utf-8").splitlines()[0])
 
 
 @pytest.fixture(scope="session")

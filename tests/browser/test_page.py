@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from playwright.sync_api import expect
 
 from tests.browser import page_driver
-from tests.conftest import DATA
 
 
-def test_clicking_a_marker_opens_the_cited_paragraph_with_the_quote_marked(visit, server):
-    gold = json.loads((DATA / "article_questions.jsonl").read_text(encoding="utf-8").splitlines()[0])
+def test_clicking_a_marker_opens_the_cited_paragraph_with_the_quote_marked(visit, server, gold):
     page = visit.page
     page.goto(server.url + "/")
     page_driver.ask(page, gold["question"])

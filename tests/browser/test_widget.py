@@ -22,7 +22,7 @@ def allowed_page(host_sites, server) -> str:
     return host_sites.allowed + path
 
 
-def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, server, host_sites):
+def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, server, host_sites, gold):
     page = visit.page
     page.goto(allowed_page)
     launcher = widget.launcher(page)
@@ -31,19 +31,24 @@ def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, ser
     chat = widget.chat(page)
     expect(chat.locator("#title")).to_have_text("Ask the handbook")
 
-    answer = widget.ask(page, "When was the defense treaty between Japan and the United States signed?")
+    answer = widget.ask(page, gold["question"])
     expect(answer).to_contain_text("[1]")
     source = widget.open_source(answer, 1)
-    expect(source.locator("cite")).to_contain_text("japan-us-alliance.txt")
+    expect(source).to_contain_text(gold["answer"])
     highlighted = source.locator("mark").first
     expect(highlighted).to_be_visible()
     assert highlighted.inner_text().strip() in source.locator("p").inner_text()
+    visit.screenshot("widget.png")
 
-    follow_up = widget.ask(page, "What does it commit both parties to do?")
+    first_answer = answer.locator("p").first.inner_text()
+    with page.expect_request(lambda request: request.url == f"{server.url}/api/ask") as asked:
+        follow_up = widget.ask(page, "And what does it commit both parties to do?")
+    assert asked.value.post_data_json["history"] == [
+        {"role": "user", "content": gold["question"]},
+        {"role": "assistant", "content": first_answer},
+    ]
     expect(follow_up).to_contain_text("[1]")
     expect(chat.locator(".turn.user")).to_have_count(2)
-    widget.open_source(follow_up, 1)
-    visit.screenshot("widget.png")
 
     assert visit.outside(server.url, host_sites.allowed) == []
 
@@ -89,8 +94,8 @@ def token_server(served_data_dir, host_sites) -> Iterator[LiveServer]:
         yield live
 
 
-def test_token_is_required_and_every_refusal_is_explained_without_losing_the_question(visit, token_server, host_sites):
-    question = "When was the defense treaty between Japan and the United States signed?"
+def test_token_is_required_and_every_refusal_is_explained_without_losing_the_question(visit, token_server, host_sites, gold):
+    question = gold["question"]
     page = visit.page
     chat = widget.chat(page)
     page.goto(host_sites.allowed + host_sites.page("no-token.html", f"{token_server.url}/widget.js", open="true"))
