@@ -174,9 +174,13 @@
   }
   form.addEventListener("submit", submit);
   if (framed) {
-    const close = document.getElementById("close");
-    close.hidden = false;
-    close.addEventListener("click", () => window.parent.postMessage({ type: "citewise:close" }, "*"));
+    const close = () => window.parent.postMessage({ type: "citewise:close" }, "*");
+    const closeButton = document.getElementById("close");
+    closeButton.hidden = false;
+    closeButton.addEventListener("click", close);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close();
+    });
     window.addEventListener("message", (event) => {
       if (event.source === window.parent && event.data && event.data.type === "citewise:focus") input.focus();
     });

@@ -96,6 +96,8 @@
   let frame = null;
   let ready = false;
   let refusal = null;
+  // Focus moves into the chat only when the reader opened it, never when data-open did.
+  let focusWanted = false;
 
   function frameUrl() {
     const params = new URLSearchParams({ title: options.title });
@@ -127,12 +129,17 @@
     panel.append(frame);
   }
 
-  function setOpen(open) {
+  function focusChat() {
+    if (ready && focusWanted) frame.contentWindow.postMessage({ type: "citewise:focus" }, server);
+  }
+
+  function setOpen(open, byReader) {
     if (open && !frame) createFrame();
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
-    if (open && ready) frame.contentWindow.postMessage({ type: "citewise:focus" }, server);
-    if (!open) launcher.focus();
+    focusWanted = open && byReader;
+    if (open) focusChat();
+    else if (byReader) launcher.focus();
   }
 
   window.addEventListener("message", (event) => {
@@ -142,15 +149,16 @@
       ready = true;
       if (refusal) refusal.remove();
       frame.hidden = false;
+      focusChat();
     } else if (type === "citewise:close") {
-      setOpen(false);
+      setOpen(false, true);
     }
   });
-  launcher.addEventListener("click", () => setOpen(panel.hidden));
+  launcher.addEventListener("click", () => setOpen(panel.hidden, true));
 
   function mount() {
     document.body.append(host);
-    if (options.open) setOpen(true);
+    if (options.open) setOpen(true, false);
   }
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);

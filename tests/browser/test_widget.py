@@ -53,7 +53,7 @@ def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, ser
     assert visit.outside(server.url, host_sites.allowed) == []
 
 
-def test_options_from_data_attributes_reach_the_launcher_through_hostile_host_css(visit, allowed_page):
+def test_options_reach_the_launcher_through_hostile_host_css_and_the_keyboard_works(visit, allowed_page):
     page = visit.page
     page.goto(allowed_page)
     launcher = widget.launcher(page)
@@ -63,8 +63,14 @@ def test_options_from_data_attributes_reach_the_launcher_through_hostile_host_cs
     box = launcher.bounding_box()
     assert box["x"] < page.viewport_size["width"] / 2, "data-position=bottom-left puts the launcher on the left"
     launcher.click()
-    expect(widget.chat(page).locator(".bar")).to_have_css("background-color", ACCENT)
-    widget.chat(page).locator("#close").click()
+    chat = widget.chat(page)
+    expect(chat.locator(".bar")).to_have_css("background-color", ACCENT)
+    expect(chat.locator("#question")).to_be_focused()
+    chat.locator("#close").click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(launcher).to_be_focused()
+    launcher.press("Enter")
+    chat.locator("#question").press("Escape")
     expect(launcher).to_have_attribute("aria-expanded", "false")
 
 
