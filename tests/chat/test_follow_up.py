@@ -1,0 +1,62 @@
+"""Follow-up questions read in the context of the conversation: engine, then the HTTP API."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from chat.engine import retrieval_query
+from tests.live_server import running_server
+
+FIRST = "What is the Treaty of Mutual Cooperation and Security?"
+FOLLOW_UP = "And when was it signed?"
+TREATY_PARAGRAPH = 17
+
+
+def conversation(engine) -> list[dict]:
+    return [{"role": "user", "content": FIRST}, {"role": "assistant", "content": engine.ask(FIRST).answer}]
+
+
+def test_a_referring_or_short_question_is_searched_with_the_previous_question():
+    history = [{"role": "user", "content": FIRST}, {"role": "assistant", "content": "It is a pact."}]
+    assert retrieval_query(FOLLOW_UP, history) == f"{FIRST} {FOLLOW_UP}"
+    assert retrieval_query("Who signed?", history) == f"{FIRST} Who signed?"
+
+
+def test_a_self_contained_question_is_searched_alone():
+    history = [{"role": "user", "content": FIRST}]
+    question = "What is the name of the annual joint military drill of Japan and America?"
+    assert retrieval_query(question, history) == question
+    assert retrieval_query(FOLLOW_UP, []) == FOLLOW_UP
+
+
+def test_assistant_turns_are_not_searched():
+    history = [{"role": "assistant", "content": "Keen Sword is a drill."}]
+    assert retrieval_query(FOLLOW_UP, history) == FOLLOW_UP
+
+
+def test_follow_up_is_answered_from_the_paragraph_of_the_earlier_topic(article_engine):
+    alone = article_engine.ask(FOLLOW_UP)
+    assert TREATY_PARAGRAPH not in [c.paragraph for c in alone.citations]
+    answer = article_engine.ask(FOLLOW_UP, conversation(article_engine))
+    assert answer.answered
+    assert answer.citations[0].paragraph == TREATY_PARAGRAPH
+    assert "1960" in answer.answer
+    assert answer.question == FOLLOW_UP
+
+
+@pytest.fixture(scope="module")
+def server(article_data_dir):
+    with running_server(article_data_dir) as live:
+        yield live
+
+
+def test_api_history_carries_the_conversation(server, article_engine):
+    body = {"question": FOLLOW_UP, "history": conversation(article_engine)}
+    answer = httpx.post(f"{server.url}/api/ask", json=body, timeout=60).json()
+    assert answer["answered"] is True
+    assert answer["citations"][0]["paragraph"] == TREATY_PARAGRAPH
+    assert "1960" in answer["answer"]
+    alone = httpx.post(f"{server.url}/api/ask", json={"question": FOLLOW_UP}, timeout=60).json()
+    assert TREATY_PARAGRAPH not in [c["paragraph"] for c in alone["citations"]]
+
