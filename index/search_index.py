@@ -21,6 +21,20 @@ SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 SENTENCE_OFFSETS_FILE = "sentence_offsets.npy"
 
 
+def top_positive_rows(scores: np.ndarray, count: int) -> np.ndarray:
+    """Rows of the ``count`` highest positive ``scores``, best first, ties in row order.
+
+    The same rows as a stable sort of every score, in time linear in the rows: at a
+    million paragraphs the full sort cost more than all the rest of a search.
+    """
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) > count:
+        cut = np.partition(scores[rows], len(rows) - count)[len(rows) - count]
+        above = rows[scores[rows] > cut]
+        rows = np.sort(np.concatenate([above, rows[scores[rows] == cut][: count - len(above)]]))
+    return rows[np.argsort(-scores[rows], kind="stable")]
+
+
 @dataclass(frozen=True)
 class Hit:
     """One retrieved paragraph: its row, the fused score, and both sides' scores."""
@@ -129,7 +143,7 @@ class SearchIndex:
         pool = max(candidates, k)
         lexical = self.lexical.scores(query_text)
         dense_rows = self.dense.search(query_vector, pool)[0] if fusion != "lexical" else []
-        lexical_rows = [] if fusion == "dense" else [r for r in np.argsort(-lexical, kind="stable")[:pool] if lexical[r] > 0]
+        lexical_rows = [] if fusion == "dense" else top_positive_rows(lexical, pool)
         rows = np.fromiter(dict.fromkeys(int(r) for r in [*dense_rows, *lexical_rows]), dtype=np.int64)
         if not len(rows):
             return []
