@@ -5,6 +5,8 @@ Every API error looks like ``{"ok": false, "error": "<message>", "status": <code
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +15,8 @@ from starlette.exceptions import HTTPException
 from chat.errors import QuestionError, QuestionTooLongError
 from chat.rate_limit import RateLimitedError
 from chat.security import OriginError, TokenError
+
+log = logging.getLogger(__name__)
 
 ERROR_STATUS: dict[type[Exception], int] = {
     QuestionError: 422,
@@ -42,6 +46,10 @@ def _headers(error: Exception) -> dict[str, str] | None:
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     # The most specific class wins: a QuestionTooLongError is a 413, other QuestionErrors 422.
     status = next(ERROR_STATUS[kind] for kind in type(error).__mro__ if kind in ERROR_STATUS)
+    if status in (401, 403, 429):
+        # Refusals are what an operator looks for when a client says "it stopped working".
+        client = request.client.host if request.client else "unknown"
+        log.warning("refused %s %s from %s: %d %s", request.method, request.url.path, client, status, error)
     return error_response(status, str(error), _headers(error))
 
 

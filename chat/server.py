@@ -60,8 +60,8 @@ def run(settings: Settings) -> None:
     import uvicorn
 
     engine = Engine.from_settings(settings)
+    app = create_app(engine, settings)  # first: a bad setting stops here, before any thread starts
     engine.follow_current(settings.reload_seconds)
-    app = create_app(engine, settings)
     log.info(
         "serving http://%s:%s (origins allowed: %s; token: %s; rate limit: %s a minute per client)",
         settings.host,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from chat.cli import cli
 from index import DataDir
 from tests.chat.conftest import ALLOWED_ORIGIN, HOSTILE_QUESTION, PAYLOADS, RATE_LIMIT, TOKEN
 
@@ -148,3 +151,20 @@ def test_the_rate_limit_holds_per_client(locked_server):
         assert 0 < int(refused.headers["retry-after"]) <= 60
         assert greedy.post(url, json=body).status_code == 429, "refused before the token is even checked"
         assert other.post(url, json=body, headers=auth).status_code == 200, "another client is not affected"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--allow-origin", "http://intranet.example/wiki"], "Invalid allowed origin: 'http://intranet.example/wiki'"),
+        (["--rate-limit", "-1"], "Invalid rate_limit: -1"),
+    ],
+)
+def test_bad_server_options_stop_with_a_clear_message(served_data_dir, args, message):
+    # In-process, and on a port already taken: were the option accepted, serving would fail, not hang.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(cli, ["serve", "--port", port, "--data-dir", str(served_data_dir), *args])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
