@@ -1,0 +1,81 @@
+"""Answers built from the retrieved paragraphs' sentences, on the real article index."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chat.composer import compose, evidence
+
+QUESTIONS = [
+    "What does the Japan-US alliance cover?",
+    "How do Japan and the United States cooperate on defense?",
+    "What is the name of the annual joint military drill?",
+]
+
+
+@pytest.fixture(scope="module")
+def ask(article_engine):
+    engine = article_engine
+    s = engine.settings
+
+    def run(question, min_score=s.min_score, max_sentences=s.max_sentences, margin=s.sentence_margin, top_k=s.top_k):
+        vector = engine.embedder.encode([question])[0]
+        hits = engine.index.search(vector, question, top_k, s.fusion, s.lexical_weight, s.candidates)
+        return compose(question, engine.index, hits, vector, min_score, max_sentences, margin), hits, vector
+
+    return run
+
+
+def numbers(answer_text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\[(\d+)\]", answer_text)]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_each_paragraph_keeps_one_number_numbered_by_first_appearance(ask, question):
+    answer, _, _ = ask(question, margin=1.0)
+    marks = numbers(answer.answer)
+    assert marks and len(marks) <= 3
+    first_seen = list(dict.fromkeys(marks))
+    assert first_seen == list(range(1, len(first_seen) + 1))
+    assert marks == sorted(marks), "a paragraph's sentences stay together"
+    keys = [(c.doc, c.paragraph) for c in answer.citations]
+    assert len(keys) == len(set(keys)) == len(first_seen)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_sentences_of_one_paragraph_keep_their_reading_order(ask, question):
+    answer, _, _ = ask(question, max_sentences=5, margin=1.0)
+    for citation in answer.citations:
+        starts = [start for start, _ in citation.spans]
+        assert starts == sorted(starts)
+        assert citation.quote == " ".join(citation.text[s:e] for s, e in citation.spans)
+
+
+def test_answer_stays_short(ask):
+    for limit in (1, 2):
+        answer, _, _ = ask(QUESTIONS[0], max_sentences=limit, margin=1.0)
+        assert len(numbers(answer.answer)) == limit
+
+
+def test_a_narrow_margin_keeps_only_the_best_sentence(ask):
+    answer, _, _ = ask(QUESTIONS[2], margin=0.0)
+    assert len(numbers(answer.answer)) == 1
+    assert "Keen Sword" in answer.answer
+
+
+def test_evidence_is_the_score_compared_with_min_score(ask, article_engine):
+    answer, hits, vector = ask(QUESTIONS[2])
+    score = evidence(article_engine.index, hits, vector)
+    assert answer.answered and answer.citations[0].score == pytest.approx(score)
+    just_above, _, _ = ask(QUESTIONS[2], min_score=score + 1e-6)
+    assert just_above.answered is False
+    assert just_above.citations == []
+    assert just_above.answer.startswith("The documents don't say")
+
+
+def test_refusal_points_to_the_closest_topic(ask):
+    answer, hits, _ = ask("What is the capital of France?", min_score=2.0)
+    assert not answer.answered
+    assert hits[0].paragraph.section in answer.answer
