@@ -72,7 +72,8 @@ def widget_router(settings: Settings) -> APIRouter:
     }
     router = APIRouter(tags=["widget"])
     for path, (name, media_type) in _ASSETS.items():
-        router.add_api_route(path, _serve(STATIC / name, media_type, headers.get(path, common)), methods=["GET"], include_in_schema=False)
+        endpoint = _serve(STATIC / name, media_type, headers.get(path, common))
+        router.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
     return router
 
 

@@ -109,9 +109,10 @@
 
   function showRefusal() {
     if (ready || refusal) return;
+    // Unreachable is unlikely (this script came from the server), so refusal is the likely cause.
     const message =
-      `The chat cannot be shown on this page: ${server} does not allow this site (${location.origin}) to embed it. ` +
-      `An administrator can allow it with: citewise serve --allow-origin ${location.origin}`;
+      `The chat from ${server} could not be shown on this page: most likely this site (${location.origin}) ` +
+      `is not allowed to embed it. An administrator can allow it with: citewise serve --allow-origin ${location.origin}`;
     console.error(`citewise widget: ${message}`);
     refusal = document.createElement("p");
     refusal.className = "refused";

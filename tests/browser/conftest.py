@@ -119,7 +119,8 @@ class Visit:
 
     def outside(self, *origins: str) -> list[str]:
         """Requested URLs whose origin is none of ``origins`` (data: URLs are local)."""
-        return [url for url in self.requested if not url.startswith("data:") and not any(url == o or url.startswith(o + "/") for o in origins)]
+        local = tuple(f"{origin}/" for origin in origins)
+        return [url for url in self.requested if not url.startswith(("data:", *local)) and url not in origins]
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
