@@ -87,6 +87,8 @@ def page_options(settings: Settings) -> dict:
         "head": f"<script>{(STATIC / 'page.js').read_text(encoding='utf-8')}</script>",
         "footer_links": [],
         "run_history": False,
+        # The page takes no files, so Gradio's upload route (open to anyone) accepts none.
+        "max_file_size": 0,
         "show_error": True,
     }
     if settings.token:

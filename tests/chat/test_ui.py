@@ -97,3 +97,9 @@ def test_a_vote_is_saved_with_question_answer_and_citations(article_engine, tmp_
     assert record["index_version"] == article_engine.index.manifest.version
     assert record_vote(article_engine, log, history[1:], 0, liked=True) is None, "no question before it"
     assert len((tmp_path / "votes" / "feedback.jsonl").read_text().splitlines()) == 1
+
+
+def test_the_page_accepts_no_uploads(open_server):
+    # Gradio's upload route is open to anyone; the page takes no files, so it takes none.
+    response = httpx.post(f"{open_server.url}/gradio_api/upload", files={"files": ("a.txt", b"hello")})
+    assert response.status_code == 413
