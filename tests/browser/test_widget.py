@@ -50,6 +50,8 @@ def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, ser
     expect(follow_up).to_contain_text("[1]")
     expect(chat.locator(".turn.user")).to_have_count(2)
 
+    # The log sees inside the iframe too, so an empty "outside" below means something.
+    assert f"{server.url}/api/ask" in visit.requested
     assert visit.outside(server.url, host_sites.allowed) == []
 
 
