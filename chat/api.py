@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from collections.abc import Callable
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from chat.engine import Engine
@@ -51,7 +52,7 @@ _ASK_ERRORS = {
 }
 
 
-def api_router(engine: Engine, guard) -> APIRouter:
+def api_router(engine: Engine, guard: Callable[[Request], None]) -> APIRouter:
     """The API routes, answering from whatever index version ``engine`` holds at request time.
 
     Args:
@@ -76,5 +77,12 @@ def api_router(engine: Engine, guard) -> APIRouter:
         """
         history = [turn.model_dump() for turn in request.history or []]
         return engine.ask(request.question, history).to_dict()
+
+    # Without this, a wrong method or path under /api/ would fall through to the page's 404.
+    @router.api_route("/api/{rest:path}", methods=["GET", "PUT", "PATCH", "DELETE", "POST"], include_in_schema=False)
+    def unknown(rest: str) -> None:
+        if rest == "ask":
+            raise HTTPException(405, "Ask with POST /api/ask and a JSON body; see /docs.", headers={"Allow": "POST"})
+        raise HTTPException(404, f"There is no /api/{rest}; the API is described at /docs.")
 
     return router

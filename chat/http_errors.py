@@ -61,7 +61,7 @@ def describe_validation(error: RequestValidationError) -> str:
         if problem.get("type") == "json_invalid":
             return "The request body is not valid JSON."
         if not where:
-            return 'The request body must be a JSON object like {"question": "...", "history": [...]}.'
+            return 'The request body must be a JSON object (Content-Type: application/json) like {"question": "..."}.'
         problems.append(f"{where}: {problem.get('msg', 'invalid')}")
     return "; ".join(problems)
 

@@ -95,6 +95,13 @@ def test_bad_input_gets_a_clear_4xx_in_the_one_error_shape(open_server, body, st
     assert_error(ask(open_server, body), status, message)
 
 
+def test_wrong_methods_and_paths_under_api_get_the_error_shape(open_server):
+    wrong_method = httpx.get(f"{open_server.url}/api/ask")
+    assert_error(wrong_method, 405, "POST /api/ask")
+    assert wrong_method.headers["allow"] == "POST"
+    assert_error(httpx.post(f"{open_server.url}/api/answer", json={}), 404, "/docs")
+
+
 def test_openapi_docs_describe_the_ask_endpoint(open_server):
     assert httpx.get(f"{open_server.url}/docs").status_code == 200
     schema = httpx.get(f"{open_server.url}/openapi.json").json()
