@@ -126,7 +126,8 @@
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
     let response;
     try {
-      response = await fetch("/api/ask", {
+      // Relative, so the chat also works when the server sits behind a proxy path.
+      response = await fetch("api/ask", {
         method: "POST", headers, credentials: "omit", body: JSON.stringify({ question, history: turns }),
       });
     } catch {

@@ -14,7 +14,10 @@
   const script = document.currentScript;
   if (!script || !script.src || document.querySelector("[data-citewise-widget]")) return;
 
-  const server = new URL(script.src, location.href).origin;
+  const scriptUrl = new URL(script.src, location.href);
+  const server = scriptUrl.origin;
+  // The chat sits beside widget.js, so a server behind a proxy path (/citewise/widget.js) works too.
+  const embedUrl = new URL("embed", scriptUrl);
   const POSITIONS = ["bottom-right", "bottom-left"];
   // A chat that loaded says so at once; silence this long after its frame loads means it was refused.
   const READY_GRACE_MS = 1500;
@@ -104,7 +107,8 @@
     if (options.accent) params.set("accent", options.accent);
     if (options.token) params.set("token", options.token);
     // The fragment never reaches the server, so the token stays out of its logs.
-    return `${server}/embed#${params}`;
+    embedUrl.hash = params.toString();
+    return embedUrl.href;
   }
 
   function showRefusal() {
