@@ -1,0 +1,62 @@
+"""Cold start: `citewise --help`, a one-off `citewise ask`, and `citewise serve` to its first answer."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from bench.timing import interleaved
+from tests.live_server import running_server
+
+_RUNS = 3
+_HEAVY = ("torch", "sentence_transformers", "transformers", "faiss", "bm25s", "gradio", "fastapi", "uvicorn")
+
+
+def _citewise(*args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "citewise"), *args]
+
+
+def _run(command: list[str]) -> None:
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    subprocess.run(command, check=True, capture_output=True, env=environment)
+
+
+def _serve_to_first_answer(data_dir: Path, question: str) -> None:
+    with running_server(data_dir, "--rate-limit", "0") as server:
+        httpx.post(f"{server.url}/api/ask", json={"question": question}, timeout=120).raise_for_status()
+
+
+def heavy_imports(*args: str) -> list[str]:
+    """Heavy packages that `citewise ARGS` imports (by ``python -X importtime``)."""
+    command = [sys.executable, "-X", "importtime", "-m", "chat", *args]
+    log = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in log.splitlines() if "|" in line}
+    return [name for name in _HEAVY if name in imported]
+
+
+def run(data_dir: Path, question: str) -> dict:
+    """Medians of three rounds, each running every command once, next to what cannot be skipped.
+
+    What cannot be skipped: starting Python, and loading the model to embed one text.
+    """
+    commands = {
+        "python": [sys.executable, "-c", "pass"],
+        "model_load": [sys.executable, "-c", "from index import Embedder; Embedder().encode(['warm up'])"],
+        "help": _citewise("--help"),
+        "ask": _citewise("ask", "--data-dir", str(data_dir), question),
+    }
+    calls = {name: lambda c=command: _run(c) for name, command in commands.items()}
+    calls["serve_first_answer"] = lambda: _serve_to_first_answer(data_dir, question)
+    medians = {f"{name}_seconds": statistics.median(times) for name, times in interleaved(calls, _RUNS).items()}
+    return {
+        **medians,
+        "help_heavy_imports": heavy_imports("--help"),
+        "ask_heavy_imports": heavy_imports("ask", "--data-dir", str(data_dir), question),
+        "ask_over_model_load": medians["ask_seconds"] / medians["model_load_seconds"],
+        "serve_over_model_load": medians["serve_first_answer_seconds"] / medians["model_load_seconds"],
+    }

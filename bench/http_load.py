@@ -1,0 +1,70 @@
+"""Question latency over HTTP: /api/ask with 1, 4 and 16 concurrent clients, and the Gradio chat."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bench.timing import stopwatch, summary, timed
+from index import Embedder
+from tests.live_server import running_server
+
+_TIMEOUT_SECONDS = 120
+
+
+def _ask_all(url: str, questions: list[str], clients: int, deadline: float) -> tuple[list[float], int]:
+    """Send every question once, spread over ``clients`` threads; ``(latencies, errors)``."""
+
+    def client_loop(first: int) -> tuple[list[float], int]:
+        latencies, errors = [], 0
+        with httpx.Client(base_url=url, timeout=_TIMEOUT_SECONDS) as client:
+            for question in questions[first::clients]:
+                if time.monotonic() > deadline:
+                    break
+                started = time.perf_counter()
+                response = client.post("/api/ask", json={"question": question})
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200 or "answer" not in response.json():
+                    errors += 1
+        return latencies, errors
+
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(client_loop, range(clients)))
+    return [s for latencies, _ in results for s in latencies], sum(errors for _, errors in results)
+
+
+def _gradio(url: str, questions: list[str]) -> dict:
+    from gradio_client import Client
+
+    client = Client(url + "/", verbose=False)
+    client.predict(questions[0], api_name="/chat")  # warm up: the first call fetches the config
+    return summary([timed(lambda q=q: client.predict(q, api_name="/chat")) for q in questions])
+
+
+def run(data_dir: Path, embedder: Embedder, questions: list[str], per_client: int, max_seconds: float) -> dict:
+    """Drive a real `citewise serve` (rate limit off) on loopback.
+
+    Each load level sends ``per_client`` questions per client, at most ``max_seconds``
+    long; with one client the floor (embedding the question here) is timed alternately.
+    """
+    results: dict = {"levels": []}
+    with running_server(data_dir, "--rate-limit", "0") as server:
+        _ask_all(server.url, questions[:5], 1, time.monotonic() + max_seconds)  # warm up
+        floor = []
+        for question in questions[:per_client]:
+            floor.append(timed(lambda: embedder.encode([question])))
+        results["floor"] = summary(floor)
+        for clients in (1, 4, 16):
+            batch = [questions[i % len(questions)] for i in range(per_client * clients)]
+            with stopwatch() as elapsed:
+                latencies, errors = _ask_all(server.url, batch, clients, time.monotonic() + max_seconds)
+                wall = elapsed()
+            results["levels"].append(
+                {"clients": clients, "errors": errors, **summary(latencies), "throughput_per_s": len(latencies) / wall}
+            )
+        results["gradio"] = _gradio(server.url, questions[:per_client])
+    results["ratio_p50_one_client"] = results["levels"][0]["p50_ms"] / results["floor"]["p50_ms"]
+    return results
