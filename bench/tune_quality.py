@@ -1,0 +1,198 @@
+"""Choose the fusion and the refusal threshold on a DEVELOPMENT half of SQuAD dev, never on test questions.
+
+    python -m bench.tune_quality --data /work/shared/data/squad-dev --out var/quality
+
+1. Split SQuAD dev by article title (sorted titles; even positions DEV, odd TEST) and
+   write both halves in BEIR layout under ``--out`` (``dev/`` and ``test/``), for
+   `citewise eval` to report on.
+2. Fusion: every method and weight is scored by nDCG@10 on the DEV questions against
+   the full corpus; the best wins.
+3. Refusal threshold: answerable = DEV questions against an index of the DEV articles;
+   unanswerable = TEST questions against that same index (their articles are absent).
+   The threshold is the highest that refuses at most ``--max-refused`` of the answerable
+   ones. It is then checked on the held-out side: TEST questions against the TEST
+   articles (answerable), DEV questions against them (unanswerable).
+
+Writes ``tuning.json`` under ``--out`` and prints the tables for docs/quality.md.
+
+    python -m bench.tune_quality --article
+
+is the final test, never used to choose a value: the article's question set (gold
+paragraphs) and its out-of-corpus and near-domain unanswerable questions, asked with
+the configured settings. It prints hit@1, hit@3 and the refusals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from chat.beir import read_qrels, read_queries
+from chat.evaluation import corpus_index, run_queries
+from chat.settings import Settings
+from index import Embedder, SearchIndex
+from index.faiss_store import FaissStore
+from index.lexical_store import LexicalStore
+from index.metrics import evaluate
+
+SQUAD = Path("/work/shared/data/squad-dev")
+REPO = Path(__file__).resolve().parent.parent
+TEST_DATA = REPO / "tests" / "data"
+GRID = [("dense", 0.0), ("lexical", 1.0)] + [("linear", w / 10) for w in range(1, 10)] + [("rrf", w / 10) for w in range(3, 8)]
+
+
+def split_by_title(data: Path, out: Path) -> None:
+    """Write ``out/dev`` and ``out/test``: each half's articles, questions, qrels and answers."""
+    documents = [json.loads(line) for line in open(data / "corpus.jsonl", encoding="utf-8") if line.strip()]
+    titles = sorted({d["title"] for d in documents})
+    half = {title: ("dev", "test")[position % 2] for position, title in enumerate(titles)}
+    half_of_doc = {d["id"]: half[d["title"]] for d in documents}
+    qrels = read_qrels(data / "qrels.tsv")
+    half_of_query = {query: half_of_doc[next(iter(docs))] for query, docs in qrels.items()}
+    for name in ("dev", "test"):
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "corpus.jsonl", "w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(d, ensure_ascii=False) + "\n" for d in documents if half_of_doc[d["id"]] == name)
+        with open(folder / "qrels.tsv", "w", encoding="utf-8") as handle:
+            handle.write("query-id\tcorpus-id\tscore\n")
+            handle.writelines(
+                f"{q}\t{doc}\t{grade}\n" for q, docs in qrels.items() if half_of_query[q] == name for doc, grade in docs.items()
+            )
+        for source in ("queries.jsonl", "answers.jsonl"):
+            with open(data / source, encoding="utf-8") as lines, open(folder / source, "w", encoding="utf-8") as handle:
+                handle.writelines(line for line in lines if half_of_query.get(json.loads(line)["id"]) == name)
+
+
+def choose_fusion(index, queries, vectors, qrels, settings: Settings) -> tuple[Settings, list[dict]]:
+    """Score every grid point on the DEV questions; return the best settings and the table."""
+    print("fusion, DEV questions against the full corpus:")
+    table = []
+    for fusion, weight in GRID:
+        trial = settings.with_overrides(fusion=fusion, lexical_weight=weight)
+        results = run_queries(index, queries, vectors, trial, depth=10, progress=False)
+        figures = evaluate({q: dict(r.ranking) for q, r in results.items()}, qrels)
+        table.append({"fusion": fusion, "lexical_weight": weight, **figures})
+        print(f"  {fusion:<8} {weight:.1f}  nDCG@10 {figures['nDCG@10']:.4f}  recall@1 {figures['recall@1']:.4f}", flush=True)
+    best = max(table, key=lambda row: row["nDCG@10"])
+    return settings.with_overrides(fusion=best["fusion"], lexical_weight=best["lexical_weight"]), table
+
+
+def half_index(full: SearchIndex, documents: set[str]) -> SearchIndex:
+    """The index of only ``documents``, assembled from the full one's vectors instead of embedding
+    again (the model is deterministic, so the vectors are the ones a build would compute); BM25 is
+    rebuilt over the kept paragraphs, so its statistics are the half's own."""
+    rows = [r for r, p in enumerate(full.paragraphs) if p.doc_id in documents]
+    dense = FaissStore(full.dense.dimension)
+    dense.add(full.dense.vectors(np.array(rows)))
+    sentences = np.concatenate([full.sentence_vectors[full.offsets[r] : full.offsets[r + 1]] for r in rows])
+    paragraphs = [full.paragraphs[r] for r in rows]
+    manifest = replace(full.manifest, documents=len(documents), paragraphs=len(rows), sentences=len(sentences))
+    lexical = LexicalStore.build([p.search_text() for p in paragraphs])
+    return SearchIndex(manifest, paragraphs, [full.spans[r] for r in rows], dense, lexical, sentences)
+
+
+def encoded(embedder: Embedder, queries: dict[str, str], cache: Path) -> np.ndarray:
+    """The queries' vectors, kept in ``cache`` so a second run does not embed them again."""
+    if cache.exists():
+        return np.load(cache)
+    vectors = embedder.encode(list(queries.values()), progress=True)
+    np.save(cache, vectors)
+    return vectors
+
+
+def evidence_of(index, queries, vectors, settings: Settings) -> np.ndarray:
+    results = run_queries(index, queries, vectors, settings, depth=settings.top_k, progress=False)
+    return np.array([r.evidence for r in results.values()])
+
+
+def refusal_rates(answerable: np.ndarray, unanswerable: np.ndarray, threshold: float) -> dict[str, float]:
+    return {
+        "answerable_refused": float(np.mean(answerable < threshold)),
+        "unanswerable_refused": float(np.mean(unanswerable < threshold)),
+    }
+
+
+def article_figures(data_dir: Path) -> dict[str, str]:
+    """hit@1, hit@3 and refusals on the article's test questions, with the configured settings."""
+    from chat.engine import Engine
+    from index import DataDir, build_index
+    from ingest import read_corpus, split_paragraphs
+
+    settings = Settings().with_overrides(data_dir=data_dir)
+    embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+    if DataDir(data_dir).current() is None:
+        reading = read_corpus(REPO / "corpus")
+        paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
+        build_index(paragraphs, DataDir(data_dir), embedder, {"max_words": settings.max_words}, len(reading.documents), 1)
+    engine = Engine.from_settings(settings, embedder)
+    questions = [json.loads(line) for line in open(TEST_DATA / "article_questions.jsonl", encoding="utf-8") if line.strip()]
+    answers = [engine.ask(q["question"]) for q in questions]
+    cited = [[c.paragraph for c in a.citations] for a in answers]
+    figures = {
+        "hit@1": sum(bool(c) and c[0] in q["gold"] for q, c in zip(questions, cited)),
+        "hit@3": sum(bool(set(c[:3]) & set(q["gold"])) for q, c in zip(questions, cited)),
+        "answerable refused": sum(not a.answered for a in answers),
+    }
+    for name in ("out_of_corpus.txt", "near_domain.txt"):
+        asked = [line for line in (TEST_DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+        refused = sum(not engine.ask(question).answered for question in asked)
+        figures[f"{name} refused"] = f"{refused}/{len(asked)}"
+    return {name: f"{value}/{len(questions)}" if isinstance(value, int) else value for name, value in figures.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=SQUAD, help="SQuAD dev in BEIR layout.")
+    parser.add_argument("--out", type=Path, default=Path("var/quality"), help="Where the splits, indexes and tuning.json go.")
+    parser.add_argument("--max-refused", type=float, default=0.01, help="Answerable DEV questions the threshold may refuse.")
+    parser.add_argument("--keep-fusion", action="store_true", help="Keep the configured fusion (chosen by an earlier run); only calibrate.")
+    parser.add_argument("--article", action="store_true", help="Only the final test on the article's question sets.")
+    args = parser.parse_args()
+    if args.article:
+        print(json.dumps(article_figures(args.out / "index-article"), indent=2))
+        return
+
+    split_by_title(args.data, args.out)
+    settings = Settings()
+    embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+    dev, test = ({"queries": read_queries(args.out / h / "queries.jsonl"), "qrels": read_qrels(args.out / h / "qrels.tsv")} for h in ("dev", "test"))
+    for name, half in (("dev", dev), ("test", test)):
+        half["vectors"] = encoded(embedder, half["queries"], args.out / name / "query_vectors.npy")
+
+    full = corpus_index(args.data / "corpus.jsonl", args.out / "index-full", embedder, settings)
+    grid = []
+    if not args.keep_fusion:
+        settings, grid = choose_fusion(full, dev["queries"], dev["vectors"], dev["qrels"], settings)
+    dev_documents = {json.loads(line)["id"] for line in open(args.out / "dev" / "corpus.jsonl", encoding="utf-8")}
+
+    dev_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id in dev_documents})
+    answerable = evidence_of(dev_index, dev["queries"], dev["vectors"], settings)
+    unanswerable = evidence_of(dev_index, test["queries"], test["vectors"], settings)
+    threshold = float(np.floor(np.quantile(answerable, args.max_refused) * 100) / 100)
+    test_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id not in dev_documents})
+    held_out = refusal_rates(
+        evidence_of(test_index, test["queries"], test["vectors"], settings),
+        evidence_of(test_index, dev["queries"], dev["vectors"], settings),
+        threshold,
+    )
+    report = {
+        "split": "SQuAD dev articles by sorted title: even positions DEV, odd TEST",
+        "chosen": {"fusion": settings.fusion, "lexical_weight": settings.lexical_weight, "min_score": threshold},
+        "fusion_grid_dev": grid,
+        "refusal_calibration_dev": refusal_rates(answerable, unanswerable, threshold),
+        "refusal_held_out_test": held_out,
+        "thresholds_dev": [
+            {"min_score": t, **refusal_rates(answerable, unanswerable, t)} for t in np.round(np.arange(0.2, 0.61, 0.05), 2)
+        ],
+    }
+    (args.out / "tuning.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: report[k] for k in ("chosen", "refusal_calibration_dev", "refusal_held_out_test", "thresholds_dev")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
