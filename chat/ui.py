@@ -33,16 +33,48 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def message_text(content: object) -> str:
-    """The plain text of a chat message as Gradio holds it (a string, or a list of text parts)."""
-    if isinstance(content, str):
-        text = content
-    elif isinstance(content, dict):
-        text = str(content.get("text", ""))
-    elif isinstance(content, list):
-        text = " ".join(message_text(part) for part in content)
-    else:
+    """The plain text of a chat message as the page holds it (a string, or a list of text parts).
+
+    Answers are our HTML and questions are shown escaped (``QuestionsAsText``): both are
+    turned back into the text the engine reads.
+    """
+    if isinstance(content, list):
+        return " ".join(message_text(part) for part in content)
+    if isinstance(content, dict):
+        content = content.get("text", "")
+    if not isinstance(content, str):
         return ""
-    return " ".join(html.unescape(_TAG.sub(" ", text)).split()) if "<" in text else text
+    text = content
+    if "<" in text:
+        text = " ".join(_TAG.sub(" ", text).split())
+    return html.unescape(text)
+
+
+def _as_text(text: str) -> str:
+    # Unescape first, so a question shown again (the whole history is re-sent) is not escaped twice.
+    return html.escape(html.unescape(text), quote=False)
+
+
+def _question_as_text(message: object) -> object:
+    if not isinstance(message, dict) or message.get("role") != "user":
+        return message
+    content = message.get("content")
+    if isinstance(content, str):
+        return {**message, "content": _as_text(content)}
+    if isinstance(content, list):
+        parts = [{**p, "text": _as_text(p["text"])} if isinstance(p, dict) and p.get("type") == "text" else p for p in content]
+        return {**message, "content": parts}
+    return message
+
+
+class QuestionsAsText(gr.Chatbot):
+    """The chat, showing what people type as text: a question holding ``<img onerror=...>``
+    shows those characters (Gradio's sanitizer alone would silently drop them)."""
+
+    is_template = True  # drawn by Gradio's own Chatbot front end
+
+    def postprocess(self, value):
+        return super().postprocess([_question_as_text(m) for m in value] if value else value)
 
 
 def conversation(history: list[dict]) -> list[dict]:
@@ -157,7 +189,7 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
         panel = gr.HTML(render_panel(None, ""), elem_id="cw-panel", render=False)
         with gr.Row(elem_id="cw-main", equal_height=False):
             with gr.Column(scale=3, min_width=300, elem_id="cw-chat-column"):
-                chatbot = gr.Chatbot(
+                chatbot = QuestionsAsText(
                     elem_id="cw-chat",
                     show_label=False,
                     height="62vh",

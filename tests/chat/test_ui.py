@@ -10,7 +10,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
 from chat.feedback import FeedbackLog
-from chat.ui import conversation, example_questions, message_text, record_vote
+from chat.ui import QuestionsAsText, conversation, example_questions, message_text, record_vote
 from tests.chat.conftest import HOSTILE_QUESTION, PAYLOADS, TOKEN
 
 
@@ -103,3 +103,15 @@ def test_the_page_accepts_no_uploads(open_server):
     # Gradio's upload route is open to anyone; the page takes no files, so it takes none.
     response = httpx.post(f"{open_server.url}/gradio_api/upload", files={"files": ("a.txt", b"hello")})
     assert response.status_code == 413
+
+
+def test_typed_markup_shows_as_text_however_often_the_history_is_shown():
+    chat = QuestionsAsText(render=False)
+    question = '<img src=x onerror="alert(1)"> & <b>why</b>?'
+    shown = chat.postprocess([{"role": "user", "content": question}, {"role": "assistant", "content": "<div>ok</div>"}])
+    again = chat.postprocess([message.model_dump() for message in shown.root])
+    for value in (shown, again):
+        user, assistant = value.root
+        assert user.content[0].text == '&lt;img src=x onerror="alert(1)"&gt; &amp; &lt;b&gt;why&lt;/b&gt;?'
+        assert assistant.content[0].text == "<div>ok</div>", "our answers are HTML already"
+    assert message_text(again.root[0].model_dump()["content"]) == question
