@@ -158,7 +158,8 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
     def respond(message: str, history: list[dict], request: gr.Request):
         try:
             limiter.check(client_of(request))
-            answer = engine.ask(message, conversation(history))
+            # Retry and undo hand back the question as shown, i.e. escaped.
+            answer = engine.ask(html.unescape(message), conversation(history))
         except (QuestionError, RateLimitedError) as error:
             yield _notice(str(error)), gr.skip()
             return
