@@ -34,10 +34,10 @@ import numpy as np
 from chat.beir import read_qrels, read_queries
 from chat.evaluation import corpus_index, run_queries
 from chat.settings import Settings
-from index import Embedder, SearchIndex
+from index import Embedder, SearchIndex, evaluate_run
 from index.faiss_store import FaissStore
 from index.lexical_store import LexicalStore
-from index.metrics import evaluate
+
 
 SQUAD = Path("/work/shared/data/squad-dev")
 REPO = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def choose_fusion(index, queries, vectors, qrels, settings: Settings) -> tuple[S
     for fusion, weight in GRID:
         trial = settings.with_overrides(fusion=fusion, lexical_weight=weight)
         results = run_queries(index, queries, vectors, trial, depth=10, progress=False)
-        figures = evaluate({q: dict(r.ranking) for q, r in results.items()}, qrels)
+        figures = evaluate_run({q: dict(r.ranking) for q, r in results.items()}, qrels)
         table.append({"fusion": fusion, "lexical_weight": weight, **figures})
         print(f"  {fusion:<8} {weight:.1f}  nDCG@10 {figures['nDCG@10']:.4f}  recall@1 {figures['recall@1']:.4f}", flush=True)
     best = max(table, key=lambda row: row["nDCG@10"])

@@ -17,7 +17,7 @@ import numpy as np
 from chat.composer import compose, evidence
 from chat.settings import Settings
 from index import DataDir, Embedder, Hit, IndexMismatchError, Manifest, SearchIndex, build_index, corpus_fingerprint, load_index
-from index.metrics import evaluate
+from index import evaluate_run
 from ingest import read_corpus, split_paragraphs
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def summarise(
 ) -> dict[str, float]:
     """Every figure of a run: BEIR metrics, answer-in-top-k (with ``answers``) and the refusal rate."""
     run = {query: dict(result.ranking) for query, result in results.items()}
-    figures = evaluate(run, qrels)
+    figures = evaluate_run(run, qrels)
     if answers:
         figures |= answer_in_top(index, results, answers)
     figures["refused"] = sum(not r.answered for r in results.values()) / len(results) if results else 0.0

@@ -13,6 +13,7 @@ from index.faiss_store import FaissOptions
 from index.fusion import FUSION_METHODS
 from index.lazy_embedder import LazyEmbedder
 from index.manifest import FORMAT_VERSION, Manifest
+from index.metrics import evaluate_run
 from index.search_index import Hit, SearchIndex
 from index.versions import VersionInfo, list_versions, rollback_index
 
@@ -42,6 +43,7 @@ __all__ = [
     "corpus_fingerprint",
     "default_model_path",
     "diff_paragraphs",
+    "evaluate_run",
     "list_versions",
     "load_index",
     "rebuild_index",

@@ -48,7 +48,7 @@ REPORTED = (("nDCG", 10), ("recall", 1), ("recall", 5), ("recall", 10), ("MRR", 
 _METRICS = {"nDCG": ndcg_at, "recall": recall_at, "MRR": reciprocal_rank_at}
 
 
-def evaluate(run: Run, qrels: Qrels, reported: Iterable[tuple[str, int]] = REPORTED) -> dict[str, float]:
+def evaluate_run(run: Run, qrels: Qrels, reported: Iterable[tuple[str, int]] = REPORTED) -> dict[str, float]:
     """Mean of each metric over the queries with both a ranking and judgments.
 
     Args:

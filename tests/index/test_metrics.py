@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from index.metrics import evaluate, ndcg_at, ranked, recall_at, reciprocal_rank_at
+from index.metrics import evaluate_run, ndcg_at, ranked, recall_at, reciprocal_rank_at
 
 
 def test_ranking_is_by_score_then_doc_id_descending_like_trec_eval():
@@ -48,7 +48,7 @@ def test_evaluate_averages_over_queries_with_a_ranking_and_judgments():
         "q3": {"d9": 1.0},  # no judgments: not scored
     }
     qrels = {"q1": {"d1": 1}, "q2": {"d2": 1}, "q4": {"d1": 1}}
-    figures = evaluate(run, qrels)
+    figures = evaluate_run(run, qrels)
     assert figures["queries"] == 2
     assert figures["recall@1"] == pytest.approx(0.5)
     assert figures["recall@5"] == pytest.approx(1.0)
@@ -57,4 +57,4 @@ def test_evaluate_averages_over_queries_with_a_ranking_and_judgments():
 
 
 def test_evaluate_of_nothing_scorable_is_empty():
-    assert evaluate({"q": {}}, {"q": {"d": 1}}) == {}
+    assert evaluate_run({"q": {}}, {"q": {"d": 1}}) == {}
