@@ -182,8 +182,9 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
             gr.Info("Thanks: your vote is saved with the answer and its sources.")
 
     with gr.Blocks(title=settings.page_title) as page:
+        # A function, so each page load describes the index serving now (it may have been swapped).
         gr.HTML(
-            f'<header class="cw-header"><h1>{escape(settings.page_title)}</h1>'
+            lambda: f'<header class="cw-header"><h1>{escape(settings.page_title)}</h1>'
             f"<p>{escape(describe_corpus(engine, settings))}</p></header>",
             elem_id="cw-header",
         )
