@@ -35,7 +35,7 @@ _TAG = re.compile(r"<[^>]+>")
 def message_text(content: object) -> str:
     """The plain text of a chat message as the page holds it (a string, or a list of text parts).
 
-    Answers are our HTML and questions are shown escaped (``QuestionsAsText``): both are
+    Answers are our HTML and questions are shown escaped (``show_questions_as_text``): both are
     turned back into the text the engine reads.
     """
     if isinstance(content, list):
@@ -67,14 +67,20 @@ def _question_as_text(message: object) -> object:
     return message
 
 
-class QuestionsAsText(gr.Chatbot):
-    """The chat, showing what people type as text: a question holding ``<img onerror=...>``
-    shows those characters (Gradio's sanitizer alone would silently drop them)."""
+def show_questions_as_text(chatbot: gr.Chatbot) -> gr.Chatbot:
+    """Make ``chatbot`` show what people type as text: a question holding ``<img onerror=...>``
+    shows those characters (Gradio's sanitizer alone would silently drop them).
 
-    is_template = True  # drawn by Gradio's own Chatbot front end
+    Wraps this one instance's ``postprocess`` rather than subclassing: Gradio writes a
+    ``.pyi`` stub next to the module of every Component subclass it sees.
+    """
+    show = chatbot.postprocess
 
-    def postprocess(self, value):
-        return super().postprocess([_question_as_text(m) for m in value] if value else value)
+    def postprocess(value):
+        return show([_question_as_text(m) for m in value] if value else value)
+
+    chatbot.postprocess = postprocess
+    return chatbot
 
 
 def conversation(history: list[dict]) -> list[dict]:
@@ -191,7 +197,7 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
         panel = gr.HTML(render_panel(None, ""), elem_id="cw-panel", render=False)
         with gr.Row(elem_id="cw-main", equal_height=False):
             with gr.Column(scale=3, min_width=300, elem_id="cw-chat-column"):
-                chatbot = QuestionsAsText(
+                chatbot = show_questions_as_text(gr.Chatbot(
                     elem_id="cw-chat",
                     show_label=False,
                     height="62vh",
@@ -202,7 +208,7 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
                     # Document text is text: no "$$" maths, no custom tags kept past the sanitizer.
                     latex_delimiters=[],
                     allow_tags=False,
-                )
+                ))
                 gr.ChatInterface(
                     respond,
                     chatbot=chatbot,

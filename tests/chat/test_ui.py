@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
 from chat.feedback import FeedbackLog
-from chat.ui import QuestionsAsText, conversation, example_questions, message_text, record_vote
+from chat.ui import conversation, example_questions, message_text, record_vote, show_questions_as_text
 from tests.chat.conftest import HOSTILE_QUESTION, PAYLOADS, TOKEN
 
 
@@ -106,7 +107,7 @@ def test_the_page_accepts_no_uploads(open_server):
 
 
 def test_typed_markup_shows_as_text_however_often_the_history_is_shown():
-    chat = QuestionsAsText(render=False)
+    chat = show_questions_as_text(gr.Chatbot(render=False))
     question = '<img src=x onerror="alert(1)"> & <b>why</b>?'
     shown = chat.postprocess([{"role": "user", "content": question}, {"role": "assistant", "content": "<div>ok</div>"}])
     again = chat.postprocess([message.model_dump() for message in shown.root])
