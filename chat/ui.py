@@ -187,6 +187,7 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
         if saved:
             gr.Info("Thanks: your vote is saved with the answer and its sources.")
 
+    examples = example_questions(engine, settings)
     with gr.Blocks(title=settings.page_title) as page:
         # A function, so each page load describes the index serving now (it may have been swapped).
         gr.HTML(
@@ -202,7 +203,7 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
                     show_label=False,
                     height="62vh",
                     feedback_options=("Like", "Dislike"),
-                    placeholder="Ask a question, or pick one of these:",
+                    placeholder="Ask a question, or pick one of these:" if examples else "Ask a question about the documents.",
                     layout="bubble",
                     buttons=["copy"],
                     # Document text is text: no "$$" maths, no custom tags kept past the sanitizer.
@@ -218,7 +219,7 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
                         show_label=False,
                         submit_btn="Ask",
                     ),
-                    examples=example_questions(engine, settings) or None,
+                    examples=examples or None,
                     additional_outputs=[panel],
                     api_name="chat",
                     fill_height=False,
