@@ -7,10 +7,11 @@
    `citewise eval` to report on.
 2. Fusion: every method and weight is scored by nDCG@10 on the DEV questions against
    the full corpus; the best wins.
-3. Refusal threshold: answerable = DEV questions against an index of the DEV articles;
+3. Refusals: answerable = DEV questions against an index of the DEV articles;
    unanswerable = TEST questions against that same index (their articles are absent).
-   The threshold is the highest that refuses at most ``--max-refused`` of the answerable
-   ones. It is then checked on the held-out side: TEST questions against the TEST
+   For each coverage weight, the threshold is the highest that refuses at most
+   ``--max-refused`` of the answerable ones; the weight whose threshold refuses the
+   most unanswerable ones wins. It is then checked on the held-out side: TEST questions against the TEST
    articles (answerable), DEV questions against them (unanswerable).
 
 Writes ``tuning.json`` under ``--out`` and prints the tables for docs/quality.md.
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from chat.beir import read_qrels, read_queries
+from chat.composer import evidence
 from chat.evaluation import corpus_index, run_queries
 from chat.settings import Settings
 from index import Embedder, SearchIndex, evaluate_run
@@ -42,6 +44,7 @@ from index.lexical_store import LexicalStore
 SQUAD = Path("/work/shared/data/squad-dev")
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATA = REPO / "tests" / "data"
+COVERAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 GRID = [("dense", 0.0), ("lexical", 1.0)] + [("linear", w / 10) for w in range(1, 10)] + [("rrf", w / 10) for w in range(3, 8)]
 
 
@@ -105,9 +108,21 @@ def encoded(embedder: Embedder, queries: dict[str, str], cache: Path) -> np.ndar
     return vectors
 
 
-def evidence_of(index, queries, vectors, settings: Settings) -> np.ndarray:
-    results = run_queries(index, queries, vectors, settings, depth=settings.top_k, progress=False)
-    return np.array([r.evidence for r in results.values()])
+class Evidence:
+    """Evidence scores of a query set against one index, searched once and re-scored per setting."""
+
+    def __init__(self, index: SearchIndex, half: dict, settings: Settings) -> None:
+        s = settings
+        self.index, self.texts, self.vectors = index, list(half["queries"].values()), half["vectors"]
+        self.hits = index.search_many(self.vectors, self.texts, s.top_k, s.fusion, s.lexical_weight, s.candidates, progress=True)
+
+    def scores(self, settings: Settings) -> np.ndarray:
+        return np.array([evidence(self.index, h, v, t, settings) for h, v, t in zip(self.hits, self.vectors, self.texts)])
+
+
+def threshold_for(answerable: np.ndarray, max_refused: float) -> float:
+    """The highest threshold, in steps of 0.01, refusing at most ``max_refused`` of ``answerable``."""
+    return float(np.floor(np.quantile(answerable, max_refused) * 100) / 100)
 
 
 def refusal_rates(answerable: np.ndarray, unanswerable: np.ndarray, threshold: float) -> dict[str, float]:
@@ -171,20 +186,28 @@ def main() -> None:
     dev_documents = {json.loads(line)["id"] for line in open(args.out / "dev" / "corpus.jsonl", encoding="utf-8")}
 
     dev_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id in dev_documents})
-    answerable = evidence_of(dev_index, dev["queries"], dev["vectors"], settings)
-    unanswerable = evidence_of(dev_index, test["queries"], test["vectors"], settings)
-    threshold = float(np.floor(np.quantile(answerable, args.max_refused) * 100) / 100)
+    answerable, unanswerable = Evidence(dev_index, dev, settings), Evidence(dev_index, test, settings)
+    print("refusals, DEV: answerable DEV questions, unanswerable TEST questions, against the DEV articles:")
+    coverage_grid = []
+    for weight in COVERAGE_WEIGHTS:
+        trial = settings.with_overrides(coverage_weight=weight)
+        scores = answerable.scores(trial), unanswerable.scores(trial)
+        threshold = threshold_for(scores[0], args.max_refused)
+        coverage_grid.append({"coverage_weight": weight, "min_score": threshold, **refusal_rates(*scores, threshold)})
+        print(f"  coverage_weight {weight:.1f}  {coverage_grid[-1]}", flush=True)
+    best = max(coverage_grid, key=lambda row: row["unanswerable_refused"])
+    settings = settings.with_overrides(coverage_weight=best["coverage_weight"], min_score=best["min_score"])
+    answerable, unanswerable = answerable.scores(settings), unanswerable.scores(settings)
     test_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id not in dev_documents})
     held_out = refusal_rates(
-        evidence_of(test_index, test["queries"], test["vectors"], settings),
-        evidence_of(test_index, dev["queries"], dev["vectors"], settings),
-        threshold,
+        Evidence(test_index, test, settings).scores(settings), Evidence(test_index, dev, settings).scores(settings), settings.min_score
     )
     report = {
         "split": "SQuAD dev articles by sorted title: even positions DEV, odd TEST",
-        "chosen": {"fusion": settings.fusion, "lexical_weight": settings.lexical_weight, "min_score": threshold},
+        "chosen": {name: getattr(settings, name) for name in ("fusion", "lexical_weight", "coverage_weight", "min_score")},
         "fusion_grid_dev": grid,
-        "refusal_calibration_dev": refusal_rates(answerable, unanswerable, threshold),
+        "coverage_grid_dev": coverage_grid,
+        "refusal_calibration_dev": refusal_rates(answerable, unanswerable, settings.min_score),
         "refusal_held_out_test": held_out,
         "thresholds_dev": [
             {"min_score": t, **refusal_rates(answerable, unanswerable, t)} for t in np.round(np.arange(0.2, 0.61, 0.05), 2)

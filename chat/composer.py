@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chat.answer import Answer, Citation
+from chat.settings import Settings
 from index import Hit, SearchIndex
 
 # How much the paragraph's own similarity counts toward each of its sentences:
@@ -26,7 +27,16 @@ class _Candidate:
     vector: np.ndarray
 
 
-def _candidates(index: SearchIndex, hits: list[Hit], query_vector: np.ndarray) -> list[_Candidate]:
+def _candidates(
+    index: SearchIndex, hits: list[Hit], query_vector: np.ndarray, query_text: str, coverage_weight: float
+) -> list[_Candidate]:
+    """Every sentence of ``hits`` long enough to cite, best first.
+
+    A sentence scores by its similarity and its paragraph's, mixed with how much of the
+    question's weight (IDF) of words the paragraph holds: a rare word of the question
+    that the paragraph lacks (a name, a year) is a sign it answers something else.
+    """
+    coverage = index.coverage(query_text, [h.row for h in hits]) if coverage_weight else np.ones(len(hits))
     found = []
     for rank, hit in enumerate(hits):
         spans, vectors = index.sentences(hit.row)
@@ -34,7 +44,8 @@ def _candidates(index: SearchIndex, hits: list[Hit], query_vector: np.ndarray) -
         for position, (span, similarity) in enumerate(zip(spans, similarities)):
             if len(hit.paragraph.text[span[0] : span[1]].split()) < _MIN_SENTENCE_WORDS:
                 continue
-            score = (1 - _PARAGRAPH_WEIGHT) * float(similarity) + _PARAGRAPH_WEIGHT * hit.dense
+            similar = (1 - _PARAGRAPH_WEIGHT) * float(similarity) + _PARAGRAPH_WEIGHT * hit.dense
+            score = (1 - coverage_weight) * similar + coverage_weight * float(coverage[rank])
             found.append(_Candidate(rank, hit, span, position, score, vectors[position]))
     return sorted(found, key=lambda c: -c.score)
 
@@ -50,9 +61,9 @@ def _select(candidates: list[_Candidate], max_sentences: int, margin: float) -> 
     return chosen
 
 
-def evidence(index: SearchIndex, hits: list[Hit], query_vector: np.ndarray) -> float:
+def evidence(index: SearchIndex, hits: list[Hit], query_vector: np.ndarray, query_text: str, settings: Settings) -> float:
     """How strongly the best sentence of ``hits`` answers the query: the score ``min_score`` is compared with."""
-    candidates = _candidates(index, hits, query_vector)
+    candidates = _candidates(index, hits, query_vector, query_text, settings.coverage_weight)
     return candidates[0].score if candidates else 0.0
 
 
@@ -70,21 +81,28 @@ def compose(
     index: SearchIndex,
     hits: list[Hit],
     query_vector: np.ndarray,
-    min_score: float,
-    max_sentences: int,
-    margin: float,
+    query_text: str,
+    settings: Settings,
 ) -> Answer:
     """Answer from the sentences of ``hits`` that best match the question.
 
-    The best sentence must score at least ``min_score``, else the answer is a refusal.
-    Sentences within ``margin`` of the best join it (up to ``max_sentences``), grouped
-    by paragraph in order of relevance and in reading order inside a paragraph; each
-    paragraph gets one ``[n]``, numbered in order of first appearance.
+    The best sentence must score at least ``settings.min_score``, else the answer is a
+    refusal. Sentences within ``sentence_margin`` of the best join it (up to
+    ``max_sentences``), grouped by paragraph in order of relevance and in reading order
+    inside a paragraph; each paragraph gets one ``[n]``, numbered in order of first appearance.
+
+    Args:
+        question: The question as asked (it goes into the answer).
+        index: The index ``hits`` come from.
+        hits: The retrieved paragraphs, best first.
+        query_vector, query_text: What was searched for (with a follow-up, the question
+            read with the previous one).
+        settings: ``min_score``, ``max_sentences``, ``sentence_margin``, ``coverage_weight``.
     """
-    candidates = _candidates(index, hits, query_vector)
-    if not candidates or candidates[0].score < min_score:
+    candidates = _candidates(index, hits, query_vector, query_text, settings.coverage_weight)
+    if not candidates or candidates[0].score < settings.min_score:
         return refusal(question, hits)
-    chosen = _select(candidates, max_sentences, margin)
+    chosen = _select(candidates, settings.max_sentences, settings.sentence_margin)
     by_paragraph: dict[int, list[_Candidate]] = {}
     for candidate in chosen:
         by_paragraph.setdefault(candidate.hit.row, []).append(candidate)

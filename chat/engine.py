@@ -144,6 +144,6 @@ class Engine:
         index = self.index  # one version for the whole request, even if a new one is swapped in
         vector = self.embedder.encode([query])[0]
         hits = index.search(vector, query, s.top_k, s.fusion, s.lexical_weight, s.candidates)
-        answer = compose(question, index, hits, vector, s.min_score, s.max_sentences, s.sentence_margin)
+        answer = compose(question, index, hits, vector, query, s)
         log.debug("answered=%s citations=%d question=%r", answer.answered, len(answer.citations), question[:80])
         return answer

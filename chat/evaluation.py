@@ -100,8 +100,8 @@ def run_queries(
     results = {}
     for query, text, vector, found in zip(queries, texts, vectors, hits):
         best = found[: s.top_k]
-        answer = compose(text, index, best, vector, s.min_score, s.max_sentences, s.sentence_margin)
-        results[query] = QueryResult(_by_document(found, depth), evidence(index, best, vector), answer.answered, answer.answer)
+        answer = compose(text, index, best, vector, text, s)
+        results[query] = QueryResult(_by_document(found, depth), evidence(index, best, vector, text, s), answer.answered, answer.answer)
     return results
 
 

@@ -9,6 +9,8 @@ import numpy as np
 import Stemmer
 
 _LANGUAGE = "english"
+# Words that ask rather than say: bm25s's stop list keeps them, and a paragraph seldom uses them.
+_ASKING_WORDS = "what which who whom whose when where why how many much did does do were"
 
 
 def _tokenize(texts: list[str], stemmer: Stemmer.Stemmer) -> list[list[str]]:
@@ -23,6 +25,7 @@ class LexicalStore:
     def __init__(self, retriever: bm25s.BM25) -> None:
         self._retriever = retriever
         self._stemmer = Stemmer.Stemmer(_LANGUAGE)
+        self._asking = frozenset(_tokenize([_ASKING_WORDS], self._stemmer)[0])
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalStore:
@@ -37,6 +40,21 @@ class LexicalStore:
         if not tokens:
             return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    def terms(self, text: str) -> list[str]:
+        """The distinct stemmed, stop-word-free terms of ``text``, as the index counts them."""
+        return list(dict.fromkeys(_tokenize([text], self._stemmer)[0]))
+
+    def question_terms(self, question: str) -> list[str]:
+        """``terms`` of a question without its asking words ("what", "how many", "did")."""
+        return [t for t in self.terms(question) if t not in self._asking]
+
+    def idf(self, terms: list[str]) -> np.ndarray:
+        """BM25 inverse document frequency of each term; a term no paragraph uses gets the highest."""
+        count = self._retriever.scores["num_docs"]
+        vocabulary, starts = self._retriever.vocab_dict, self._retriever.scores["indptr"]
+        frequency = np.array([starts[vocabulary[t] + 1] - starts[vocabulary[t]] if t in vocabulary else 0 for t in terms])
+        return np.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(Path(directory) / self.DIRECTORY))

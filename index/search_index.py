@@ -71,6 +71,7 @@ class SearchIndex:
         self.sentence_vectors = sentence_vectors
         self.offsets = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
         self.path = path
+        self._paragraph_terms: dict[int, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self.paragraphs)
@@ -169,6 +170,24 @@ class SearchIndex:
                 zip(query_vectors, query_texts), total=len(query_texts), desc="searching", unit="query", disable=not progress
             )
         ]
+
+    def coverage(self, query_text: str, rows: list[int]) -> np.ndarray:
+        """For each paragraph row, the IDF-weighted share of the query's terms its search text holds.
+
+        A question whose rare words (a name, a year) appear nowhere in a paragraph is not
+        answered by it, however similar the rest; 1 when the query has no content word.
+        """
+        terms = self.lexical.question_terms(query_text)
+        if not terms:
+            return np.ones(len(rows))
+        weights = self.lexical.idf(terms)
+        held = [self._terms(row) for row in rows]
+        return np.array([sum(w for t, w in zip(terms, weights) if t in found) for found in held]) / weights.sum()
+
+    def _terms(self, row: int) -> frozenset[str]:
+        if row not in self._paragraph_terms:  # filled as paragraphs are retrieved, not at load
+            self._paragraph_terms[row] = frozenset(self.lexical.terms(self.paragraphs[row].search_text()))
+        return self._paragraph_terms[row]
 
     def sentences(self, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
         """The sentence spans of paragraph ``row`` and their unit vectors."""
