@@ -66,7 +66,9 @@ def _latency(r: dict) -> list[str]:
         ),
         f"| Gradio chat (`gradio_client`, 1 client) | {http['gradio']['n']} | 0 | {_ms(http['gradio']['p50_ms'])} | {_ms(http['gradio']['p95_ms'])} | |",
         "",
-        f"Floor in the same run: p50 {_ms(http['floor']['p50_ms'])}; `/api/ask` with one client is {http['ratio_p50_one_client']:.2f}x the floor.",
+        f"With one client each request was timed next to the floor (embedding the same question in the benchmark process): "
+        f"floor p50 {_ms(http['floor']['p50_ms'])}, so `/api/ask` is **{http['ratio_p50_one_client']:.2f}x** the floor at p50; "
+        "one client's throughput is one over its mean latency.",
         "",
     ]
     return lines
@@ -98,16 +100,17 @@ def _build(r: dict) -> list[str]:
         "## 3. Index build",
         "",
         f"{b['documents']} SQuAD documents: {b['paragraphs']} paragraphs and {b['sentences']} sentences, every one embedded "
-        f"({b['embedded']} texts through the model). The model's `encode` ran on exactly these texts once before and once "
-        "after the build (seconds, paragraphs then sentences: "
+        f"({b['embedded']} texts through the model). Two builds from an empty cache alternated with three runs of the "
+        "model's `encode` on exactly these texts (encode, build, encode, build, encode); means are compared. Encode runs, "
+        "seconds for the paragraphs + the sentences: "
         + ", ".join(f"{p:.1f} + {s:.1f}" for p, s in b["encode_runs_seconds"])
-        + "); the build is compared with their mean.",
+        + "; builds: " + ", ".join(f"{s:.1f}" for s in b["build_runs_seconds"]) + ".",
         "",
         "| | seconds | paragraphs/s | texts/s |",
         "|---|---|---|---|",
         f"| `encode` (paragraphs + sentences) | {(b['paragraphs'] + b['sentences']) / b['encode_texts_per_s']:.1f} | "
         f"{b['paragraphs'] * b['encode_texts_per_s'] / (b['paragraphs'] + b['sentences']):.1f} | {b['encode_texts_per_s']:.1f} |",
-        f"| index build, empty cache | {b['build_seconds']:.1f} | {b['build_paragraphs_per_s']:.1f} | {b['build_texts_per_s']:.1f} |",
+        f"| index build, empty cache (mean) | {b['build_seconds']:.1f} | {b['build_paragraphs_per_s']:.1f} | {b['build_texts_per_s']:.1f} |",
         f"| unchanged rebuild (nothing to do) | {b['unchanged_rebuild_seconds']:.2f} | | |",
         f"| forced rebuild, every vector cached | {b['cached_rebuild_seconds']:.2f} | | {b['cached_rebuild_embedded']} texts embedded |",
         "",
