@@ -8,9 +8,9 @@ import pytest
 from chat.engine import retrieval_query
 from tests.live_server import running_server
 
-FIRST = "What is the Treaty of Mutual Cooperation and Security?"
-FOLLOW_UP = "And when was it signed?"
-TREATY_PARAGRAPH = 17
+FIRST = "What did President Biden call the alliance?"
+FOLLOW_UP = "When did he say it?"
+QUOTE_PARAGRAPH = 9
 
 
 def conversation(engine) -> list[dict]:
@@ -18,7 +18,7 @@ def conversation(engine) -> list[dict]:
 
 
 def test_a_referring_or_short_question_is_searched_with_the_previous_question():
-    history = [{"role": "user", "content": FIRST}, {"role": "assistant", "content": "It is a pact."}]
+    history = [{"role": "user", "content": FIRST}, {"role": "assistant", "content": "The cornerstone."}]
     assert retrieval_query(FOLLOW_UP, history) == f"{FIRST} {FOLLOW_UP}"
     assert retrieval_query("Who signed?", history) == f"{FIRST} Who signed?"
 
@@ -37,11 +37,11 @@ def test_assistant_turns_are_not_searched():
 
 def test_follow_up_is_answered_from_the_paragraph_of_the_earlier_topic(article_engine):
     alone = article_engine.ask(FOLLOW_UP)
-    assert TREATY_PARAGRAPH not in [c.paragraph for c in alone.citations]
+    assert QUOTE_PARAGRAPH not in [c.paragraph for c in alone.citations]
     answer = article_engine.ask(FOLLOW_UP, conversation(article_engine))
     assert answer.answered
-    assert answer.citations[0].paragraph == TREATY_PARAGRAPH
-    assert "1960" in answer.answer
+    assert answer.citations[0].paragraph == QUOTE_PARAGRAPH
+    assert "April 2021" in answer.answer
     assert answer.question == FOLLOW_UP
 
 
@@ -55,8 +55,8 @@ def test_api_history_carries_the_conversation(server, article_engine):
     body = {"question": FOLLOW_UP, "history": conversation(article_engine)}
     answer = httpx.post(f"{server.url}/api/ask", json=body, timeout=60).json()
     assert answer["answered"] is True
-    assert answer["citations"][0]["paragraph"] == TREATY_PARAGRAPH
-    assert "1960" in answer["answer"]
+    assert answer["citations"][0]["paragraph"] == QUOTE_PARAGRAPH
+    assert "April 2021" in answer["answer"]
     alone = httpx.post(f"{server.url}/api/ask", json={"question": FOLLOW_UP}, timeout=60).json()
-    assert TREATY_PARAGRAPH not in [c["paragraph"] for c in alone["citations"]]
+    assert QUOTE_PARAGRAPH not in [c["paragraph"] for c in alone["citations"]]
 
