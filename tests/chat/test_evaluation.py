@@ -121,3 +121,13 @@ def test_broken_input_files_are_named_with_their_line(collection, tmp_path, brok
     assert result.exit_code == 1
     assert message in result.output and f"{broken}:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_without_a_data_dir_the_index_is_kept_apart_from_the_chats(collection, tmp_path):
+    args = ["eval", "--corpus", collection / "corpus.jsonl", "--queries", collection / "queries.jsonl",
+            "--qrels", collection / "qrels.tsv", "--run", tmp_path / "out.trec"]
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "var" / "CURRENT").exists()
+    (built,) = (tmp_path / "var" / "eval").iterdir()
+    assert (built / "CURRENT").exists()
