@@ -28,11 +28,13 @@ def top_positive_rows(scores: np.ndarray, count: int) -> np.ndarray:
     million paragraphs the full sort cost more than all the rest of a search.
     """
     rows = np.flatnonzero(scores > 0)
+    values = scores[rows]
     if len(rows) > count:
-        cut = np.partition(scores[rows], len(rows) - count)[len(rows) - count]
-        above = rows[scores[rows] > cut]
-        rows = np.sort(np.concatenate([above, rows[scores[rows] == cut][: count - len(above)]]))
-    return rows[np.argsort(-scores[rows], kind="stable")]
+        cut = np.partition(values, len(rows) - count)[len(rows) - count]
+        above = rows[values > cut]
+        rows = np.sort(np.concatenate([above, rows[values == cut][: count - len(above)]]))
+        values = scores[rows]
+    return rows[np.argsort(-values, kind="stable")]
 
 
 @dataclass(frozen=True)
