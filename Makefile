@@ -34,7 +34,7 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest -q
 
-# Not part of `make test`: about 30-40 minutes; `make bench BENCH_ARGS=--quick` takes a few.
+# Not part of `make test`: 11-15 minutes on 2 cores, writes bench/RESULTS.md; `make bench BENCH_ARGS=--quick` about 8.
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
