@@ -67,6 +67,7 @@ class FaissStore:
 
     @property
     def approximate(self) -> bool:
+        """Whether this is the inverted-file index (past ``exact_search_limit``), not the exact one."""
         return isinstance(self._index, faiss.IndexIVF)
 
     @property
