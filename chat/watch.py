@@ -27,14 +27,19 @@ def corpus_snapshot(corpus: Path) -> dict[str, tuple[int, int]]:
 def settled_changes(corpus: Path, debounce: float, poll: float = 0.5) -> Iterator[None]:
     """Yield once each time the corpus has changed and then stayed quiet for ``debounce`` seconds.
 
-    An operator copying a dozen files gets one rebuild, not a dozen.
+    The corpus as it is when this is called is the baseline: a change made after the
+    call, even before the first ``next()``, is seen. An operator copying a dozen files
+    gets one rebuild, not a dozen.
 
     Args:
         corpus: Folder (or file) to watch.
         debounce: Quiet seconds required after the last change.
         poll: Seconds between looks at the files. Defaults to 0.5.
     """
-    seen = corpus_snapshot(corpus)
+    return _settled(corpus, corpus_snapshot(corpus), debounce, poll)
+
+
+def _settled(corpus: Path, seen: dict, debounce: float, poll: float) -> Iterator[None]:
     changed_at: float | None = None
     while True:
         time.sleep(min(poll, debounce) if debounce > 0 else poll)

@@ -206,7 +206,7 @@ def rebuild_index(
             report = BuildReport(serving.manifest, changes, 0, time.perf_counter() - started, built=False)
             log.debug("index is up to date: %s", report.summary())
             return report
-        cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name, embedder.dimension))
+        cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name))
         try:
             version = data_dir.next_version()
             staging = data_dir.staging_path(version)

@@ -27,23 +27,24 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()[:16]
 
 
-def _file_name(model: str, dimension: int) -> str:
+def _file_name(model: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
-    return f"{slug}-{dimension}.sqlite"
+    return f"{slug}.sqlite"
 
 
 class EmbeddingCache:
     """A persistent map from text to its unit vector, for one model.
 
+    The cache also remembers the vectors' length, so a rebuild that finds every text
+    here never needs to load the model.
+
     Args:
         directory: Folder of the cache files (created if missing).
         model: Name of the model whose vectors are stored.
-        dimension: Length of its vectors.
     """
 
-    def __init__(self, directory: Path | str, model: str, dimension: int) -> None:
-        self.dimension = dimension
-        self.path = Path(directory) / _file_name(model, dimension)
+    def __init__(self, directory: Path | str, model: str) -> None:
+        self.path = Path(directory) / _file_name(model)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._connection = self._open()
@@ -59,7 +60,14 @@ class EmbeddingCache:
         # NORMAL is crash-safe for a killed process; a power cut may only lose the last writes.
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
+        connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
         return connection
+
+    @property
+    def dimension(self) -> int | None:
+        """Length of the stored vectors; None while the cache is empty."""
+        row = self._connection.execute("SELECT value FROM meta WHERE name = 'dimension'").fetchone()
+        return row[0] if row else None
 
     def __len__(self) -> int:
         return self._connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
@@ -75,15 +83,20 @@ class EmbeddingCache:
             chunk = keys[start : start + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
             for key, blob in self._connection.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
-                vector = np.frombuffer(blob, dtype=np.float32)
-                if len(vector) == self.dimension:
-                    found[key] = vector
+                found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, keys: list[bytes], vectors: np.ndarray) -> None:
         """Store ``vectors[i]`` under ``keys[i]``, all in one transaction."""
+        dimension = int(vectors.shape[1])
         rows = [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in zip(keys, vectors)]
         with self._connection:
+            if self.dimension not in (None, dimension):
+                # Another model under the same name: its vectors are useless now.
+                log.warning("embedding cache %s held %d-dimensional vectors, the model makes %d; emptying it",
+                            self.path, self.dimension, dimension)
+                self._connection.execute("DELETE FROM vectors")
+            self._connection.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('dimension', ?)", (dimension,))
             self._connection.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", rows)
 
     def close(self) -> None:
@@ -94,10 +107,11 @@ class CachedEmbedder:
     """An embedder that asks the cache first and the model only for texts it has never seen.
 
     It encodes like ``Embedder`` (same ``name``, ``dimension`` and ``encode``) and
-    counts in ``embedded`` how many texts actually went through the model.
+    counts in ``embedded`` how many texts actually went through the model. With a
+    ``LazyEmbedder``, the model is loaded only if some text is not in the cache.
 
     Args:
-        embedder: The model (an ``Embedder``).
+        embedder: The model (an ``Embedder`` or a ``LazyEmbedder``).
         cache: Where vectors of ``embedder``'s model are kept.
     """
 
@@ -105,8 +119,11 @@ class CachedEmbedder:
         self.embedder = embedder
         self.cache = cache
         self.name = embedder.name
-        self.dimension = embedder.dimension
         self.embedded = 0
+
+    @property
+    def dimension(self) -> int:
+        return self.cache.dimension or self.embedder.dimension
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of ``texts``; each distinct new text is embedded once and stored before returning."""

@@ -84,16 +84,20 @@ def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, 
             return
         click.echo(json.dumps(report.to_dict()) if as_json else report.summary())
 
-    rebuild_once()
-    if watch:
-        from chat.watch import settled_changes
+    if not watch:
+        rebuild_once()
+        return
+    from chat.watch import settled_changes
 
+    # Watching starts before the first rebuild, so a file dropped in meanwhile is not missed.
+    changes = settled_changes(settings.corpus, settings.watch_debounce_seconds)
+    try:
+        rebuild_once()
         click.echo(f"watching {settings.corpus} for changes (Ctrl-C to stop)", err=True)
-        try:
-            for _ in settled_changes(settings.corpus, settings.watch_debounce_seconds):
-                rebuild_once()
-        except KeyboardInterrupt:
-            click.echo("stopped watching", err=True)
+        for _ in changes:
+            rebuild_once()
+    except KeyboardInterrupt:
+        click.echo("stopped watching", err=True)
 
 
 @command.command("build")

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -128,11 +129,16 @@ def test_cli_rebuild_no_wait_refuses_while_another_runs(corpus, copy_data_dir):
 
 
 def citewise_process(*args, cwd):
+    """`citewise ARGS...` in the background, killed after 5 minutes so that a stuck one fails its test, not CI."""
     environment = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "chat", *args], cwd=cwd, env=environment,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    watchdog = threading.Timer(300, process.kill)
+    watchdog.daemon = True
+    watchdog.start()
+    return process
 
 
 def read_stderr_until(process, marker):
