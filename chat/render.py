@@ -70,7 +70,7 @@ def render_text(answer: Answer, answer_id: str, sentences: int | None = None) ->
         n = int(match.group(1))
         if n not in known:
             return match.group(0)
-        return f'<a class="cw-cite" href="#{anchor(answer_id, n)}" data-cite="{anchor(answer_id, n)}">{n}</a>'
+        return f'<a class="cw-cite" href="#{anchor(answer_id, n)}" data-cite="{anchor(answer_id, n)}">[{n}]</a>'
 
     return _MARKER.sub(link, escape(text))
 

@@ -33,7 +33,7 @@ def test_the_message_is_one_html_block_so_markdown_never_reads_document_text():
 
 def test_each_marker_links_to_its_source_in_the_same_answer():
     html = render_answer(hostile_answer(), "a1")
-    assert html.count('<a class="cw-cite" href="#cw-a1-1" data-cite="cw-a1-1">1</a>') == 2
+    assert html.count('<a class="cw-cite" href="#cw-a1-1" data-cite="cw-a1-1">[1]</a>') == 2
     assert 'id="cw-a1-1"' in html and "Sources" in html
 
 
