@@ -137,7 +137,7 @@ class BuildReport:
         }
 
     def summary(self) -> str:
-        """``added 3, changed 1, deleted 0, unchanged 60 paragraphs; embedded 4 in 0.3 s; v0004 serving``."""
+        """``added 3, changed 1, deleted 0, unchanged 60 paragraphs; embedded 9 in 0.3 s; built v0004, now serving``."""
         outcome = f"built {self.version}, now serving" if self.built else f"nothing changed, {self.version} keeps serving"
         return f"{self.changes.summary()}; embedded {self.embedded} in {self.seconds:.1f} s; {outcome}"
 

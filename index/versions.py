@@ -29,16 +29,23 @@ class VersionInfo:
                 "manifest": asdict(self.manifest) if self.manifest else None}
 
 
-def list_versions(data_dir: DataDir) -> list[VersionInfo]:
-    """Every version, oldest first, from its manifest; a serving version that is missing is listed too."""
+def list_versions(data_dir: DataDir, check: bool = False) -> list[VersionInfo]:
+    """Every version, oldest first; a serving version that is missing is listed too.
+
+    Args:
+        check: Load and verify each version completely, not just its manifest (slower,
+            but finds missing or damaged parts). Defaults to False.
+    """
     current = data_dir.current()
     names = data_dir.versions()
     if current is not None and current not in names:
         names.append(current)
     infos = []
     for name in names:
+        path = data_dir.path_of(name)
         try:
-            infos.append(VersionInfo(name, name == current, manifest=Manifest.load(data_dir.path_of(name))))
+            manifest = SearchIndex.load(path).manifest if check else Manifest.load(path)
+            infos.append(VersionInfo(name, name == current, manifest=manifest))
         except CorruptIndexError as error:
             infos.append(VersionInfo(name, name == current, problem=str(error)))
     return infos

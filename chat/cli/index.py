@@ -128,18 +128,19 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
 @command.command("list")
 @DATA_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object a version.")
+@click.option("--check", is_flag=True, help="Load and verify every version, not just its manifest.")
 @click.pass_context
-def list_(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
+def list_(ctx: click.Context, data_dir: Path | None, as_json: bool, check: bool) -> None:
     """List the index versions on disk, oldest first; `*` marks the serving one.
 
     \b
     Example:
-        citewise index list
+        citewise index list --check
     """
     from index import DataDir, list_versions
 
     settings = settings_from(ctx, data_dir=data_dir)
-    infos = list_versions(DataDir(settings.data_dir))
+    infos = list_versions(DataDir(settings.data_dir), check)
     if not infos and not as_json:
         click.echo(f"no index versions in {settings.data_dir}: run `citewise index rebuild` first")
     for info in infos:

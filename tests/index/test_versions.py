@@ -45,6 +45,13 @@ def test_list_marks_the_serving_version_and_reports_broken_ones(two_versions):
     assert infos[1].manifest.paragraphs == 46
 
 
+def test_list_check_finds_a_damaged_part_the_manifest_does_not_show(two_versions):
+    (two_versions.path_of("v0001") / "dense.faiss").unlink()
+    assert list_versions(two_versions)[0].problem is None
+    checked = list_versions(two_versions, check=True)
+    assert "dense.faiss" in checked[0].problem and checked[1].problem is None
+
+
 def test_cli_list_and_rollback(two_versions):
     runner = CliRunner()
     result = runner.invoke(cli, ["index", "rollback", "--data-dir", str(two_versions.root)])
