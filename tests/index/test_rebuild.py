@@ -187,7 +187,7 @@ def test_a_rebuild_killed_mid_way_leaves_the_serving_version_and_the_next_one_su
     synthetic_corpus(corpus, documents=4, paragraphs=40, seed=2)
     process = citewise_process("index", "rebuild", "--corpus", str(corpus), "--data-dir", str(data_dir), cwd=tmp_path)
     try:
-        read_stderr_until(process, "embedding paragraphs")
+        read_stderr_until(process, "loaded embedding model")  # the build has begun embedding
     finally:
         process.send_signal(signal.SIGKILL)
         process.communicate()
