@@ -37,7 +37,8 @@ def command(ctx, corpus, queries_file, qrels, answers_file, run_file, depth, fus
     documents for every query with the configured fusion, writes the run
     (`qid Q0 docid rank score tag`) and prints nDCG@k, recall@k and MRR@k as BEIR
     computes them, the share of queries the answer step would refuse, and, with
-    --answers, how often an answer string is in the top 1/5/10 documents.
+    --answers, how often an answer string is in the top 1/5/10 documents and in
+    the composed answer.
     The index lives in --data-dir if given, else in <data_dir>/eval/<corpus fingerprint>.
 
     \b
