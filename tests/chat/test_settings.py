@@ -84,3 +84,11 @@ def test_settings_command_names_a_bad_setting(monkeypatch):
     result = CliRunner().invoke(cli, ["settings"])
     assert result.exit_code == 1
     assert "Invalid setting 'CITEWISE_COLOUR'" in result.output
+
+
+def test_docs_list_every_setting_as_the_table_says():
+    from chat.cli.settings import settings_markdown
+    from tests.conftest import REPO
+
+    documented = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert documented == settings_markdown(), "run `citewise settings --markdown > docs/settings.md`"
