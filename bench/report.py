@@ -218,5 +218,5 @@ fuses the per-shard top candidates (the fusion already works on candidate lists)
 make bench                          # full run, 11-15 minutes here; writes bench/RESULTS.md and RESULTS.json
 make bench BENCH_ARGS=--quick       # about 8 minutes, no 1M corpus; writes bench/RESULTS-quick.md
 ```
-The benchmark corpus is SQuAD v1.1 dev in BEIR layout, read from /work/shared/data/squad-dev/.
+The benchmark corpus is SQuAD v1.1 dev in BEIR layout, read from `../shared/data/squad-dev/` beside the checkout (or `$SQUAD_DIR`).
 """

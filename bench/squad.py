@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SQUAD = Path("/work/shared/data/squad-dev")
+# ../shared beside the checkout, as on every developer's machine and in CI; SQUAD_DIR overrides.
+SQUAD = Path(os.environ.get("SQUAD_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data" / "squad-dev")
 
 
 @dataclass(frozen=True)
