@@ -1,6 +1,6 @@
 """Choose the fusion and the refusal threshold on a DEVELOPMENT half of SQuAD dev, never on test questions.
 
-    python -m bench.tune_quality --data /work/shared/data/squad-dev --out var/quality
+    python -m bench.tune_quality --data ../shared/data/squad-dev --out var/quality
 
 1. Split SQuAD dev by article title (sorted titles; even positions DEV, odd TEST) and
    write both halves in BEIR layout under ``--out`` (``dev/`` and ``test/``), for
@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.squad import SQUAD
 from chat.beir import read_qrels, read_queries
 from chat.composer import evidence
 from chat.evaluation import corpus_index, run_queries
@@ -41,7 +42,6 @@ from index.faiss_store import FaissStore
 from index.lexical_store import LexicalStore
 
 
-SQUAD = Path("/work/shared/data/squad-dev")
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATA = REPO / "tests" / "data"
 COVERAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
