@@ -37,10 +37,14 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
+    """What the engine answered. ``index_version`` names the index version that answered
+    (for logs and feedback; not part of the JSON contract)."""
+
     question: str
     answer: str
     answered: bool
     citations: list[Citation] = field(default_factory=list)
+    index_version: str = ""
 
     def to_dict(self) -> dict:
         return {

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chat.answer import Answer
 from chat.composer import compose
@@ -144,6 +145,6 @@ class Engine:
         index = self.index  # one version for the whole request, even if a new one is swapped in
         vector = self.embedder.encode([query])[0]
         hits = index.search(vector, query, s.top_k, s.fusion, s.lexical_weight, s.candidates)
-        answer = compose(question, index, hits, vector, query, s)
+        answer = replace(compose(question, index, hits, vector, query, s), index_version=index.manifest.version)
         log.debug("answered=%s citations=%d question=%r", answer.answered, len(answer.citations), question[:80])
         return answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,12 +36,12 @@ class FeedbackLog:
         self.path = Path(path)
         self._lock = threading.Lock()
 
-    def record(self, answer: Answer, liked: bool, index_version: str) -> dict:
+    def record(self, answer: Answer, liked: bool) -> dict:
         """Append a vote on ``answer`` and return the record written."""
         entry = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "rating": "up" if liked else "down",
-            "index_version": index_version,
+            "index_version": answer.index_version,
             **answer.to_dict(),
         }
         line = json.dumps(entry, ensure_ascii=False) + "\n"
@@ -50,3 +51,27 @@ class FeedbackLog:
                 handle.write(line)
         log.info("feedback %s on %r saved to %s", entry["rating"], answer.question[:80], self.path)
         return entry
+
+
+class ShownAnswers:
+    """The answers the page showed last, by answer id, so a vote logs exactly what was read
+    (even after the index has been swapped), not an answer computed again.
+
+    Args:
+        capacity: How many answers to keep; older ones are forgotten first.
+    """
+
+    def __init__(self, capacity: int = 2000) -> None:
+        self.capacity = capacity
+        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, answer_id: str, answer: Answer) -> None:
+        with self._lock:
+            self._answers[answer_id] = answer
+            while len(self._answers) > self.capacity:
+                self._answers.popitem(last=False)
+
+    def get(self, answer_id: str) -> Answer | None:
+        with self._lock:
+            return self._answers.get(answer_id)

@@ -38,6 +38,19 @@ def anchor(answer_id: str, n: int) -> str:
     return f"cw-{answer_id}-{n}"
 
 
+def anchor_of_answer(answer_id: str) -> str:
+    return f"cw-{answer_id}"
+
+
+_ANSWER_ANCHOR = re.compile(r'<div class="cw-answer[^"]*" id="cw-([0-9a-f]+)"')
+
+
+def answer_id_of(message: str) -> str | None:
+    """The answer id that ``render_answer`` gave a chat message, if it has one."""
+    found = _ANSWER_ANCHOR.search(message)
+    return found.group(1) if found else None
+
+
 def source_label(citation: Citation) -> str:
     """``title · section · ¶ n``, escaped: where the cited paragraph is."""
     parts = [citation.title or citation.doc]
@@ -94,7 +107,7 @@ def render_answer(answer: Answer, answer_id: str, sentences: int | None = None) 
     if done and answer.citations:
         sources = "".join(render_source(citation, answer_id) for citation in answer.citations)
         body += f'<div class="cw-sources"><div class="cw-sources-title">Sources</div>{sources}</div>'
-    return f'<div class="{kind}">{body}</div>'
+    return f'<div class="{kind}" id="{anchor_of_answer(answer_id)}">{body}</div>'
 
 
 def render_panel(answer: Answer | None, answer_id: str) -> str:

@@ -19,9 +19,9 @@ import gradio as gr  # noqa: E402
 
 from chat.engine import Engine  # noqa: E402
 from chat.errors import QuestionError  # noqa: E402
-from chat.feedback import FeedbackLog  # noqa: E402
+from chat.feedback import FeedbackLog, ShownAnswers  # noqa: E402
 from chat.rate_limit import RateLimitedError, RateLimiter  # noqa: E402
-from chat.render import escape, render_answer, render_panel, sentence_count  # noqa: E402
+from chat.render import answer_id_of, escape, render_answer, render_panel, sentence_count  # noqa: E402
 from chat.security import client_of  # noqa: E402
 from chat.settings import Settings  # noqa: E402
 
@@ -136,12 +136,15 @@ def page_options(settings: Settings) -> dict:
     return options
 
 
-def record_vote(engine: Engine, feedback: FeedbackLog, history: list[dict], message: int, liked: bool) -> dict | None:
+def record_vote(
+    engine: Engine, feedback: FeedbackLog, shown: ShownAnswers, history: list[dict], message: int, liked: bool
+) -> dict | None:
     """Save a vote on the answer at ``history[message]`` with its question, text and citations.
 
-    The answer is asked again from the same question and earlier turns (answers are
-    deterministic for an index version, which the record names), so the log holds the
-    full citations rather than the page's HTML.
+    The answer is the one the page showed, remembered by its id, with the index version
+    that produced it. One the server no longer remembers (it restarted, or thousands of
+    answers came since) is asked again from the same question and earlier turns, so the
+    log still holds full citations rather than the page's HTML.
 
     Returns:
         The record written, or None when no question precedes the message.
@@ -149,9 +152,13 @@ def record_vote(engine: Engine, feedback: FeedbackLog, history: list[dict], mess
     asked = [i for i, turn in enumerate(history[:message]) if turn.get("role") == "user"]
     if not asked:
         return None
-    question = message_text(history[asked[-1]].get("content"))
-    answer = engine.ask(question, conversation(history[: asked[-1]]))
-    return feedback.record(answer, liked, engine.index.manifest.version)
+    content = history[message].get("content") if message < len(history) else None
+    answer_id = answer_id_of(content) if isinstance(content, str) else None
+    answer = shown.get(answer_id) if answer_id else None
+    if answer is None:
+        question = message_text(history[asked[-1]].get("content"))
+        answer = engine.ask(question, conversation(history[: asked[-1]]))
+    return feedback.record(answer, liked)
 
 
 def _notice(message: str) -> str:
@@ -170,6 +177,7 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
             yield _notice(str(error)), gr.skip()
             return
         answer_id = uuid.uuid4().hex[:10]
+        answers_shown.remember(answer_id, answer)
         # The answer is extracted whole; streaming it a sentence at a time lets the reader start early.
         for shown in range(1, sentence_count(answer) + 1):
             yield render_answer(answer, answer_id, shown), gr.skip()
@@ -181,12 +189,13 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
         message = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         try:
             limiter.check(client_of(request))
-            saved = record_vote(engine, feedback, history, message, data.liked)
+            saved = record_vote(engine, feedback, answers_shown, history, message, data.liked)
         except (QuestionError, RateLimitedError) as error:
             raise gr.Error(str(error)) from None
         if saved:
             gr.Info("Thanks: your vote is saved with the answer and its sources.")
 
+    answers_shown = ShownAnswers()
     examples = example_questions(engine, settings)
     with gr.Blocks(title=settings.page_title) as page:
         # A function, so each page load describes the index serving now (it may have been swapped).

@@ -6,18 +6,18 @@ import json
 import threading
 
 from chat.answer import Answer, Citation
-from chat.feedback import FeedbackLog, feedback_path
+from chat.feedback import FeedbackLog, ShownAnswers, feedback_path
 
 
 def an_answer(question: str) -> Answer:
     citation = Citation(1, "doc.txt", 3, "Intro", "A paragraph. It says so.", "It says so.", 0.8)
-    return Answer(question, "It says so. [1]", True, [citation])
+    return Answer(question, "It says so. [1]", True, [citation], index_version="v0003")
 
 
 def test_each_vote_is_a_line_with_the_answer_json(tmp_path):
     log = FeedbackLog(tmp_path / "new" / "feedback.jsonl")
-    log.record(an_answer("Does it?"), True, "v0003")
-    log.record(an_answer("Really?"), False, "v0003")
+    log.record(an_answer("Does it?"), True)
+    log.record(an_answer("Really?"), False)
     records = [json.loads(line) for line in log.path.read_text().splitlines()]
     assert [(r["rating"], r["question"]) for r in records] == [("up", "Does it?"), ("down", "Really?")]
     assert records[0]["citations"][0]["doc"] == "doc.txt" and records[0]["index_version"] == "v0003"
@@ -25,7 +25,7 @@ def test_each_vote_is_a_line_with_the_answer_json(tmp_path):
 
 def test_concurrent_votes_never_interleave(tmp_path):
     log = FeedbackLog(tmp_path / "feedback.jsonl")
-    threads = [threading.Thread(target=log.record, args=(an_answer(f"q{i} " + "x" * 5000), i % 2 == 0, "v1")) for i in range(20)]
+    threads = [threading.Thread(target=log.record, args=(an_answer(f"q{i} " + "x" * 5000), i % 2 == 0)) for i in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -38,3 +38,11 @@ def test_concurrent_votes_never_interleave(tmp_path):
 def test_the_log_lives_in_the_data_dir_unless_configured(settings_for, tmp_path):
     assert feedback_path(settings_for(tmp_path / "var")) == tmp_path / "var" / "feedback.jsonl"
     assert feedback_path(settings_for(tmp_path / "var", feedback_log=str(tmp_path / "f.jsonl"))) == tmp_path / "f.jsonl"
+
+
+def test_shown_answers_forget_the_oldest_first():
+    shown = ShownAnswers(capacity=2)
+    for answer_id in ("a", "b", "c"):
+        shown.remember(answer_id, an_answer(answer_id))
+    assert shown.get("a") is None
+    assert shown.get("b").question == "b" and shown.get("c").question == "c"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import gradio as gr
 import httpx
@@ -10,7 +11,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
-from chat.feedback import FeedbackLog
+from chat.feedback import FeedbackLog, ShownAnswers
+from chat.render import render_answer
 from chat.ui import conversation, example_questions, message_text, record_vote, show_questions_as_text
 from tests.chat.conftest import HOSTILE_QUESTION, PAYLOADS, TOKEN
 
@@ -86,18 +88,31 @@ def test_page_history_becomes_plain_engine_turns():
     assert message_text("a < b") == "a < b"
 
 
-def test_a_vote_is_saved_with_question_answer_and_citations(article_engine, tmp_path):
-    log = FeedbackLog(tmp_path / "votes" / "feedback.jsonl")
+def test_a_vote_logs_the_answer_the_page_showed(article_engine, tmp_path):
+    log, shown = FeedbackLog(tmp_path / "votes" / "feedback.jsonl"), ShownAnswers()
+    question = "When was the defense treaty signed?"
+    answer = article_engine.ask(question)
+    # What the page showed under this id is what gets logged, not an answer computed anew
+    # (a swapped-in index could answer differently): a marked answer proves which one it is.
+    showed = replace(answer, answer=answer.answer + " (as shown)")
+    shown.remember("0a1b2c3d4e", showed)
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": render_answer(showed, "0a1b2c3d4e")}]
+    record = record_vote(article_engine, log, shown, history, 1, liked=False)
+    assert record["rating"] == "down" and record["question"] == question
+    assert record["answer"].endswith("(as shown)") and record["citations"] == showed.to_dict()["citations"]
+    assert record["index_version"] == article_engine.index.manifest.version
+
+
+def test_a_vote_on_a_forgotten_answer_asks_again_and_still_logs_citations(article_engine, tmp_path):
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
     history = [
         {"role": "user", "content": "When was the defense treaty signed?"},
-        {"role": "assistant", "content": "<div>…</div>"},
+        {"role": "assistant", "content": '<div class="cw-answer" id="cw-ffffffffff">…</div>'},
     ]
-    record = record_vote(article_engine, log, history, 1, liked=False)
-    assert record["rating"] == "down" and record["question"] == "When was the defense treaty signed?"
-    assert record["citations"] and "1960" in record["answer"]
-    assert record["index_version"] == article_engine.index.manifest.version
-    assert record_vote(article_engine, log, history[1:], 0, liked=True) is None, "no question before it"
-    assert len((tmp_path / "votes" / "feedback.jsonl").read_text().splitlines()) == 1
+    record = record_vote(article_engine, log, ShownAnswers(), history, 1, liked=True)
+    assert record["rating"] == "up" and record["citations"] and "1960" in record["answer"]
+    assert record_vote(article_engine, log, ShownAnswers(), history[1:], 0, liked=True) is None, "no question before it"
+    assert len(log.path.read_text().splitlines()) == 1
 
 
 def test_the_page_accepts_no_uploads(open_server):
