@@ -139,3 +139,17 @@ def test_asking_before_building_says_what_to_do(tmp_path):
     result = citewise("ask", "anything?", "--data-dir", str(tmp_path / "empty"), cwd=tmp_path)
     assert result.returncode == 1
     assert "run `citewise index build` first" in result.stderr
+
+
+def test_serving_a_fresh_data_dir_indexes_the_corpus_first(tmp_path):
+    import httpx
+
+    from tests.live_server import running_server
+
+    with running_server(tmp_path / "var", "--corpus", str(CORPUS), "--rate-limit", "0", cwd=tmp_path) as server:
+        health = httpx.get(f"{server.url}/healthz").json()
+        answer = httpx.post(f"{server.url}/api/ask", json={"question": "When was the defense treaty signed?"}).json()
+        log = server.output()
+    assert "no index in" in log and "building one from" in log
+    assert health["index"]["version"] == "v0001" and health["index"]["documents"] == 1
+    assert answer["answered"] and answer["citations"][0]["doc"] == "japan-us-alliance.txt"

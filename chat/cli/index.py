@@ -11,21 +11,21 @@ import click
 from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_from
 
 # What a rebuild can fail with that the operator can fix: a path, a value, a missing package, the lock.
-_REBUILD_ERRORS = (FileNotFoundError, ValueError, ImportError, RuntimeError)
+REBUILD_ERRORS = (FileNotFoundError, ValueError, ImportError, RuntimeError)
 
 
 def _say_waiting(pid: int | None) -> None:
     click.echo(f"another rebuild (pid {pid or 'unknown'}) is running; waiting...", err=True)
 
 
-def _embedder(settings):
+def lazy_embedder(settings):
     """The model, loaded only when a rebuild has something to embed."""
     from index import Embedder, LazyEmbedder
 
     return LazyEmbedder(settings.model, lambda: Embedder(settings.model or None, settings.batch_size, settings.cpu_threads))
 
 
-def _rebuild(settings, embedder, force: bool, wait: bool):
+def rebuild_corpus(settings, embedder, force: bool, wait: bool):
     """One rebuild of ``settings.corpus`` into ``settings.data_dir``; returns its ``BuildReport``."""
     from index import DataDir, FaissOptions, rebuild_index
 
@@ -72,12 +72,12 @@ def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, 
         citewise index rebuild --watch
     """
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
-    embedder = _embedder(settings)
+    embedder = lazy_embedder(settings)
 
     def rebuild_once() -> None:
         try:
-            report = _rebuild(settings, embedder, force, wait=not no_wait)
-        except _REBUILD_ERRORS as error:
+            report = rebuild_corpus(settings, embedder, force, wait=not no_wait)
+        except REBUILD_ERRORS as error:
             if not watch:
                 raise click.ClickException(str(error)) from None
             click.echo(f"Error: {error}", err=True)  # a watcher reports and keeps watching
@@ -116,8 +116,8 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
     """
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
     try:
-        manifest = _rebuild(settings, _embedder(settings), force=True, wait=True).manifest
-    except _REBUILD_ERRORS as error:
+        manifest = rebuild_corpus(settings, lazy_embedder(settings), force=True, wait=True).manifest
+    except REBUILD_ERRORS as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"built {manifest.version}: {manifest.documents} documents, {manifest.paragraphs} paragraphs, "

@@ -26,12 +26,17 @@ from chat.cli.common import CORPUS, DATA_DIR, MODEL, settings_from
 def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus, model) -> None:
     """Serve the chat page at /, the JSON API at /api/ask (docs at /docs) and the widget.
 
+    With no index in the data directory yet, one is built from the corpus first; after
+    that, `citewise index rebuild` updates it and the server follows within seconds.
+
     \b
     Example:
         citewise serve --port 7860
         citewise serve --allow-origin http://intranet.example --token s3cret --rate-limit 30
     """
+    from chat.cli.index import REBUILD_ERRORS, lazy_embedder, rebuild_corpus
     from chat.server import run
+    from index import DataDir
 
     settings = settings_from(
         ctx,
@@ -44,6 +49,13 @@ def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus,
         corpus=corpus,
         model=model,
     )
+    if DataDir(settings.data_dir).current() is None:
+        # Zero setup: `citewise serve --corpus docs/` on a fresh machine indexes docs/ first.
+        click.echo(f"no index in {settings.data_dir} yet: building one from {settings.corpus}", err=True)
+        try:
+            click.echo(rebuild_corpus(settings, lazy_embedder(settings), force=False, wait=True).summary(), err=True)
+        except REBUILD_ERRORS as error:
+            raise click.ClickException(str(error)) from None
     try:
         run(settings)
     except (FileNotFoundError, ValueError, ImportError) as error:
