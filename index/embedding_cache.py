@@ -48,10 +48,15 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._connection = self._open()
+        except sqlite3.OperationalError:
+            # Locked, disk full, no permission: passing trouble, and the vectors are still
+            # good, so the build fails with the reason rather than throw them away.
+            raise
         except sqlite3.DatabaseError as error:
-            # Only a cache: a damaged file costs one full embedding, never a failed build.
+            # A damaged file: only a cache, it costs one full embedding, never a failed build.
             log.warning("embedding cache %s is unreadable (%s); starting a new one", self.path, error)
-            self.path.unlink(missing_ok=True)
+            for leftover in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                leftover.unlink(missing_ok=True)
             self._connection = self._open()
 
     def _open(self) -> sqlite3.Connection:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 
@@ -10,8 +11,15 @@ import click
 
 from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_from
 
-# What a rebuild can fail with that the operator can fix: a path, a value, a missing package, the lock.
-REBUILD_ERRORS = (FileNotFoundError, ValueError, ImportError, RuntimeError)
+
+def rebuild_errors() -> tuple[type[Exception], ...]:
+    """What a rebuild can fail with that the operator can fix: a path, a value, a missing package,
+    the lock, the cache's database (locked, disk full). Anything else is a bug and keeps its traceback.
+    (A function: importing ``index`` up front would slow every `citewise` command.)
+    """
+    from index import IndexBusyError
+
+    return (FileNotFoundError, ValueError, ImportError, IndexBusyError, sqlite3.OperationalError)
 
 
 def _say_waiting(pid: int | None) -> None:
@@ -77,7 +85,7 @@ def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, 
     def rebuild_once() -> None:
         try:
             report = rebuild_corpus(settings, embedder, force, wait=not no_wait)
-        except REBUILD_ERRORS as error:
+        except rebuild_errors() as error:
             if not watch:
                 raise click.ClickException(str(error)) from None
             click.echo(f"Error: {error}", err=True)  # a watcher reports and keeps watching
@@ -117,7 +125,7 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
     try:
         manifest = rebuild_corpus(settings, lazy_embedder(settings), force=True, wait=True).manifest
-    except REBUILD_ERRORS as error:
+    except rebuild_errors() as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"built {manifest.version}: {manifest.documents} documents, {manifest.paragraphs} paragraphs, "

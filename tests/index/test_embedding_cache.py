@@ -61,3 +61,18 @@ def test_a_fully_cached_build_never_loads_the_model(tmp_path, embedder):
     cold = CachedEmbedder(lazy, EmbeddingCache(tmp_path, embedder.name))
     np.testing.assert_array_equal(cold.encode(["The treaty was signed.", "Trade grew."]), expected[[1, 0]])
     assert cold.dimension == embedder.dimension and cold.embedded == 0 and not lazy.loaded
+
+
+
+
+def test_a_cache_that_cannot_be_opened_fails_the_build_and_is_not_deleted(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    path = EmbeddingCache(tmp_path, "m").path
+    path.unlink()
+    path.mkdir()  # sqlite cannot open it: an operational problem (like a full disk), not a damaged file
+    with pytest.raises(sqlite3.OperationalError):
+        EmbeddingCache(tmp_path, "m")
+    assert path.is_dir(), "nothing is deleted on an error that is not damage"
