@@ -15,10 +15,11 @@ from chat.engine import Engine  # noqa: E402
 from chat.feedback import FeedbackLog, feedback_path  # noqa: E402
 from chat.http_errors import error_response, install_error_handlers  # noqa: E402
 from chat.rate_limit import RateLimiter  # noqa: E402
-from chat.security import BodyLimit, SecurityHeaders, guard, install_cors  # noqa: E402
+from chat.security import BodyLimit, LoginLimit, SecurityHeaders, guard, install_cors  # noqa: E402
 from chat.settings import Settings  # noqa: E402
 from chat.ui import build_ui, page_options  # noqa: E402
 from chat.widget import check_origins, widget_router  # noqa: E402
+from index import Embedder, LazyEmbedder  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +50,18 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     app.include_router(widget_router(settings))
     # Added last = outermost: CORS headers go on every answer, refusals included.
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_kb * 1024, refusal=error_response)
+    app.add_middleware(LoginLimit, limiter=limiter, refusal=error_response)
     app.add_middleware(SecurityHeaders)
     install_cors(app, settings)
     page = build_ui(engine, settings, limiter, FeedbackLog(feedback_path(settings)))
     return gr.mount_gradio_app(app, page, path="/", **page_options(settings))
 
 
-def run(settings: Settings) -> None:
-    """Load the serving index and the model, then serve until interrupted."""
+def run(settings: Settings, embedder: Embedder | LazyEmbedder | None = None) -> None:
+    """Load the serving index (and the model, unless ``embedder`` is given), then serve until interrupted."""
     import uvicorn
 
-    engine = Engine.from_settings(settings)
+    engine = Engine.from_settings(settings, embedder)
     app = create_app(engine, settings)  # first: a bad setting stops here, before any thread starts
     engine.follow_current(settings.reload_seconds)
     log.info(

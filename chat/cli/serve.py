@@ -34,7 +34,7 @@ def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus,
         citewise serve --port 7860
         citewise serve --allow-origin http://intranet.example --token s3cret --rate-limit 30
     """
-    from chat.cli.index import REBUILD_ERRORS, lazy_embedder, rebuild_corpus
+    from chat.cli.index import lazy_embedder, rebuild_corpus, rebuild_errors
     from chat.server import run
     from index import DataDir
 
@@ -49,14 +49,17 @@ def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus,
         corpus=corpus,
         model=model,
     )
+    embedder = None
     if DataDir(settings.data_dir).current() is None:
-        # Zero setup: `citewise serve --corpus docs/` on a fresh machine indexes docs/ first.
+        # Zero setup: `citewise serve --corpus docs/` on a fresh machine indexes docs/ first,
+        # and serves with the model that build loaded.
         click.echo(f"no index in {settings.data_dir} yet: building one from {settings.corpus}", err=True)
+        embedder = lazy_embedder(settings)
         try:
-            click.echo(rebuild_corpus(settings, lazy_embedder(settings), force=False, wait=True).summary(), err=True)
-        except REBUILD_ERRORS as error:
+            click.echo(rebuild_corpus(settings, embedder, force=False, wait=True).summary(), err=True)
+        except rebuild_errors() as error:
             raise click.ClickException(str(error)) from None
     try:
-        run(settings)
+        run(settings, embedder)
     except (FileNotFoundError, ValueError, ImportError) as error:
         raise click.ClickException(str(error)) from None
