@@ -62,6 +62,14 @@ def retrieval_query(question: str, history: list[dict]) -> str:
     return question
 
 
+def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
+    """``index`` searching as the settings say: an approximate index scans ``ivf_probes``
+    clusters, whatever it was built with, so retuning needs a restart, not a rebuild."""
+    if index.dense.approximate:
+        index.dense.probes = settings.ivf_probes
+    return index
+
+
 class Engine:
     """Answers questions from one index version with one embedding model.
 
@@ -82,7 +90,7 @@ class Engine:
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
         """Load the serving index version of ``settings.data_dir`` and the model."""
         embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
-        return cls(load_index(DataDir(settings.data_dir), embedder), embedder, settings)
+        return cls(_tuned(load_index(DataDir(settings.data_dir), embedder), settings), embedder, settings)
 
     def refresh(self) -> bool:
         """Swap in the version the data directory's CURRENT names, if it is another one.
@@ -100,7 +108,7 @@ class Engine:
         if name is None or name in (serving, self._unservable):
             return False
         try:
-            index = load_index(data_dir, self.embedder, version=name)
+            index = _tuned(load_index(data_dir, self.embedder, version=name), self.settings)
         except (CorruptIndexError, IndexMismatchError, OSError) as error:
             self._unservable = name
             log.error("index version %s cannot be served (%s); %s keeps serving", name, error, serving)

@@ -44,7 +44,9 @@ class Settings:
     )
     ivf_lists: int = _setting(0, "Clusters of the approximate index; 0 picks about the square root of the paragraph count.")
     ivf_probes: int = _setting(
-        48, "Clusters the approximate index scans per question: more finds more true neighbours (recall), but searches slower."
+        48,
+        "Clusters the approximate index scans per question: more finds more true neighbours (recall), but searches slower. "
+        "Applied when an index is loaded: a restart retunes it, no rebuild needed.",
     )
     reload_seconds: float = _setting(2.0, "How often a running server checks for a new index version (CURRENT); 0 never checks.")
     watch_debounce_seconds: float = _setting(2.0, "`index rebuild --watch` waits until the corpus has been quiet this long before rebuilding.")
@@ -95,7 +97,7 @@ class Settings:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
-                     "cpu_threads", "exact_search_limit", "ivf_probes"):
+                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb"):
             if getattr(self, name) < 1:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
         for name in ("reload_seconds", "watch_debounce_seconds"):
