@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chat.rate_limit import RateLimiter
+from chat.rate_limit import RateLimitedError, RateLimiter
 from chat.settings import Settings
 
 API_PREFIX = "/api/"
@@ -139,6 +139,27 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
+
+
+class LoginLimit:
+    """ASGI middleware: count the page's password tries (Gradio's ``POST /login``, where the
+    token is the password) against the per-client rate limit, as API token guesses are."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, refusal: Callable[..., Response]) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.refusal = refusal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == "/login":
+            client = scope.get("client")
+            try:
+                self.limiter.check(client[0] if client else "unknown")
+            except RateLimitedError as error:
+                response = self.refusal(429, str(error), {"Retry-After": str(error.retry_after)})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

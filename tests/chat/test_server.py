@@ -160,6 +160,14 @@ def test_the_rate_limit_holds_per_client(locked_server):
         assert other.post(url, json=body, headers=auth).status_code == 200, "another client is not affected"
 
 
+def test_password_guesses_on_the_page_count_against_the_rate_limit(locked_server):
+    # With a token the page's password is the token: guessing it there is limited like the API.
+    with client_at("127.0.0.5") as guesser:
+        tries = [guesser.post(f"{locked_server.url}/login", data={"username": "x", "password": f"guess{i}"}) for i in range(RATE_LIMIT + 1)]
+    assert all(t.status_code != 429 for t in tries[:RATE_LIMIT])
+    assert_error(tries[-1], 429, f"the limit is {RATE_LIMIT} a minute")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
