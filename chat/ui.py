@@ -96,12 +96,15 @@ def example_questions(engine: Engine, settings: Settings) -> list[str]:
     """``settings.examples``, else a question about each of the first section headings."""
     if settings.examples:
         return list(settings.examples)
-    sections: list[str] = []
+    # A dict keeps first-seen order with set-speed membership; stop at the few needed (1M paragraphs).
+    sections: dict[str, None] = {}
     for paragraph in engine.index.paragraphs:
         section = paragraph.section
-        if section and len(section.split()) >= 3 and section not in sections:
-            sections.append(section)
-    return [f"What do the documents say about {section}?" for section in sections[:_EXAMPLES]]
+        if section and len(section.split()) >= 3:
+            sections.setdefault(section)
+            if len(sections) == _EXAMPLES:
+                break
+    return [f"What do the documents say about {section}?" for section in sections]
 
 
 def describe_corpus(engine: Engine, settings: Settings) -> str:

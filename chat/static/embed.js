@@ -15,6 +15,9 @@
   const options = readOptions();
   // The conversation so far, sent with every question so follow-ups ("and when?") make sense.
   const turns = [];
+  // Follow-ups are read against the last exchanges only; sending the whole conversation
+  // would, after a long chat, outgrow the server's request-size cap (413) for nothing.
+  const RECENT_TURNS = 6;
 
   function readOptions() {
     const params = new URLSearchParams(location.hash.slice(1));
@@ -128,7 +131,7 @@
     try {
       // Relative, so the chat also works when the server sits behind a proxy path.
       response = await fetch("api/ask", {
-        method: "POST", headers, credentials: "omit", body: JSON.stringify({ question, history: turns }),
+        method: "POST", headers, credentials: "omit", body: JSON.stringify({ question, history: turns.slice(-RECENT_TURNS) }),
       });
     } catch {
       throw new Error("Cannot reach the citewise server. Check the connection and try again.");
