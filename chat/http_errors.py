@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from chat.errors import QuestionError, QuestionTooLongError
 from chat.rate_limit import RateLimitedError
-from chat.security import OriginError, TokenError
+from chat.security import OriginError, TokenError, client_of
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     status = next(ERROR_STATUS[kind] for kind in type(error).__mro__ if kind in ERROR_STATUS)
     if status in (401, 403, 429):
         # Refusals are what an operator looks for when a client says "it stopped working".
-        client = request.client.host if request.client else "unknown"
-        log.warning("refused %s %s from %s: %d %s", request.method, request.url.path, client, status, error)
+        log.warning("refused %s %s from %s: %d %s", request.method, request.url.path, client_of(request), status, error)
     return error_response(status, str(error), _headers(error))
 
 

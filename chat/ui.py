@@ -7,7 +7,6 @@ web fonts), our CSS and a small script inlined in the page head.
 from __future__ import annotations
 
 import html
-import hmac
 import os
 import re
 import uuid
@@ -22,7 +21,7 @@ from chat.errors import QuestionError  # noqa: E402
 from chat.feedback import FeedbackLog, ShownAnswers  # noqa: E402
 from chat.rate_limit import RateLimitedError, RateLimiter  # noqa: E402
 from chat.render import answer_id_of, escape, render_answer, render_panel, sentence_count  # noqa: E402
-from chat.security import client_of  # noqa: E402
+from chat.security import client_of, token_matches  # noqa: E402
 from chat.settings import Settings  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
@@ -134,7 +133,7 @@ def page_options(settings: Settings) -> dict:
     }
     if settings.token:
         # Deny by default: the page's own API answers questions too, so it asks for the same token.
-        options["auth"] = lambda _user, password: hmac.compare_digest(password.encode(), settings.token.encode())
+        options["auth"] = lambda _user, password: token_matches(password, settings.token)
         options["auth_message"] = "This chat needs the access token: enter it as the password (any user name)."
     return options
 
