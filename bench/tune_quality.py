@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.squad import SQUAD
-from chat.beir import read_qrels, read_queries
+from chat.beir import read_ids, read_qrels, read_queries
 from chat.composer import evidence
 from chat.evaluation import corpus_index, run_queries
 from chat.settings import Settings
@@ -43,19 +43,31 @@ from index.lexical_store import LexicalStore
 
 
 REPO = Path(__file__).resolve().parent.parent
+UNANSWERABLE_FILE = "unanswerable.txt"
 TEST_DATA = REPO / "tests" / "data"
 COVERAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 GRID = [("dense", 0.0), ("lexical", 1.0)] + [("linear", w / 10) for w in range(1, 10)] + [("rrf", w / 10) for w in range(3, 8)]
 
 
 def split_by_title(data: Path, out: Path) -> None:
-    """Write ``out/dev`` and ``out/test``: each half's articles, questions, qrels and answers."""
+    """Write ``out/dev`` and ``out/test``: each half's articles, questions, qrels and answers
+    (and unanswerable ids, for SQuAD 2.0).
+
+    A question with no judgment (SQuAD 2.0's unanswerable ones) belongs to the article of
+    the question before it: SQuAD lists each paragraph's questions together.
+    """
     documents = [json.loads(line) for line in open(data / "corpus.jsonl", encoding="utf-8") if line.strip()]
     titles = sorted({d["title"] for d in documents})
     half = {title: ("dev", "test")[position % 2] for position, title in enumerate(titles)}
     half_of_doc = {d["id"]: half[d["title"]] for d in documents}
     qrels = read_qrels(data / "qrels.tsv")
-    half_of_query = {query: half_of_doc[next(iter(docs))] for query, docs in qrels.items()}
+    half_of_query: dict[str, str] = {}
+    previous = None
+    for query in read_queries(data / "queries.jsonl"):
+        previous = half_of_doc[next(iter(qrels[query]))] if query in qrels else previous
+        if previous is not None:
+            half_of_query[query] = previous
+    unanswerable = read_ids(data / UNANSWERABLE_FILE) if (data / UNANSWERABLE_FILE).exists() else set()
     for name in ("dev", "test"):
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -69,6 +81,8 @@ def split_by_title(data: Path, out: Path) -> None:
         for source in ("queries.jsonl", "answers.jsonl"):
             with open(data / source, encoding="utf-8") as lines, open(folder / source, "w", encoding="utf-8") as handle:
                 handle.writelines(line for line in lines if half_of_query.get(json.loads(line)["id"]) == name)
+        if unanswerable:
+            (folder / UNANSWERABLE_FILE).write_text("".join(f"{q}\n" for q in sorted(unanswerable) if half_of_query.get(q) == name))
 
 
 def choose_fusion(index, queries, vectors, qrels, settings: Settings) -> tuple[Settings, list[dict]]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# "[n]" as the composer writes it: after a sentence, before the next one or the end.
+MARKER = re.compile(r"\[(\d+)\](?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,10 @@ class Answer:
     answered: bool
     citations: list[Citation] = field(default_factory=list)
     index_version: str = ""
+
+    def first_sentence(self) -> str:
+        """What a reader sees first: the answer up to its first ``[n]`` (all of a refusal)."""
+        return MARKER.split(self.answer, maxsplit=1)[0].strip()
 
     def to_dict(self) -> dict:
         return {

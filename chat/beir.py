@@ -70,6 +70,15 @@ def read_answers(path: Path) -> dict[str, list[str]]:
     return answers
 
 
+def read_ids(path: Path) -> set[str]:
+    """The query ids of a file that lists one a line (such as SQuAD 2.0's unanswerable ones)."""
+    with open(path, encoding="utf-8") as handle:
+        ids = {line.strip() for line in handle if line.strip()}
+    if not ids:
+        raise ValueError(f"{path}: no query ids in it.")
+    return ids
+
+
 def write_trec_run(run: dict[str, list[tuple[str, float]]], path: Path, tag: str) -> None:
     """Write ``qid Q0 docid rank score tag`` lines, ranks from 1, in the order given."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)

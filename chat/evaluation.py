@@ -28,12 +28,14 @@ ANSWER_DEPTHS = (1, 5, 10)
 @dataclass(frozen=True)
 class QueryResult:
     """One query's outcome: its documents best first (each once, at its best paragraph's
-    score), the evidence score of its best answer sentence, and the composed answer."""
+    score), the evidence score of its best answer sentence, and the composed answer
+    (whole, and the first sentence a reader sees)."""
 
     ranking: list[tuple[str, float]]
     evidence: float
     answered: bool
     answer: str
+    first_sentence: str
 
 
 def corpus_index(corpus: Path, data_dir: Path | None, embedder: Embedder, settings: Settings) -> SearchIndex:
@@ -101,7 +103,9 @@ def run_queries(
     for query, text, vector, found in zip(queries, texts, vectors, hits):
         best = found[: s.top_k]
         answer = compose(text, index, best, vector, text, s)
-        results[query] = QueryResult(_by_document(found, depth), evidence(index, best, vector, text, s), answer.answered, answer.answer)
+        results[query] = QueryResult(
+            _by_document(found, depth), evidence(index, best, vector, text, s), answer.answered, answer.answer, answer.first_sentence()
+        )
     return results
 
 
@@ -109,32 +113,57 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def _contains_any(text: str, wanted: list[str]) -> bool:
+    text = _normalise(text)
+    return any(_normalise(a) in text for a in wanted)
+
+
 def answer_in_top(index: SearchIndex, results: dict[str, QueryResult], answers: dict[str, list[str]]) -> dict[str, float]:
-    """Share of the queries with answers whose answer string occurs in their top 1/5/10 documents,
-    and in the composed answer itself (case and spacing ignored)."""
-    texts: dict[str, list[str]] = {}
+    """Share of the queries with answers whose answer string occurs in their top 1/5/10 documents
+    (case and spacing ignored)."""
+    texts: dict[str, str] = {}
     for paragraph in index.paragraphs:
-        texts.setdefault(paragraph.doc_id, []).append(_normalise(paragraph.text))
+        texts[paragraph.doc_id] = texts.get(paragraph.doc_id, "") + " " + paragraph.text
     judged = [q for q in results if answers.get(q)]
     if not judged:
         return {}
-    found = {f"answer@{k}": 0 for k in ANSWER_DEPTHS} | {"answer in reply": 0}
-    for query in judged:
-        wanted = [_normalise(a) for a in answers[query]]
-        for k in ANSWER_DEPTHS:
-            docs = " ".join(t for doc, _ in results[query].ranking[:k] for t in texts.get(doc, []))
-            found[f"answer@{k}"] += any(a in docs for a in wanted)
-        found["answer in reply"] += any(a in _normalise(results[query].answer) for a in wanted)
-    return {name: count / len(judged) for name, count in found.items()}
+    return {
+        f"answer@{k}": sum(
+            _contains_any(" ".join(texts.get(doc, "") for doc, _ in results[q].ranking[:k]), answers[q]) for q in judged
+        ) / len(judged)
+        for k in ANSWER_DEPTHS
+    }
+
+
+def answer_figures(results: dict[str, QueryResult], answers: dict[str, list[str]], unanswerable: set[str]) -> dict[str, float]:
+    """What a reader gets. Over the queries with answers: an answer string in the reply, in its
+    first sentence ("answer first"), and the share refused; over the ``unanswerable`` ones, the share refused."""
+    figures = {}
+    judged = [q for q in results if answers.get(q) and q not in unanswerable]
+    if judged:
+        replied = [q for q in judged if results[q].answered]
+        figures["answer in reply"] = sum(_contains_any(results[q].answer, answers[q]) for q in replied) / len(judged)
+        figures["answer first"] = sum(_contains_any(results[q].first_sentence, answers[q]) for q in replied) / len(judged)
+        figures["answerable refused"] = 1 - len(replied) / len(judged)
+    impossible = [q for q in results if q in unanswerable]
+    if impossible:
+        figures["unanswerable refused"] = sum(not results[q].answered for q in impossible) / len(impossible)
+    return figures
 
 
 def summarise(
-    index: SearchIndex, results: dict[str, QueryResult], qrels: dict[str, dict[str, int]], answers: dict[str, list[str]] | None
+    index: SearchIndex,
+    results: dict[str, QueryResult],
+    qrels: dict[str, dict[str, int]],
+    answers: dict[str, list[str]] | None,
+    unanswerable: set[str] = frozenset(),
 ) -> dict[str, float]:
-    """Every figure of a run: BEIR metrics, answer-in-top-k (with ``answers``) and the refusal rate."""
+    """Every figure of a run: BEIR metrics, with ``answers`` answer-in-top-k and the answer
+    figures, with ``unanswerable`` query ids their refusal rate, and the overall refusal rate."""
     run = {query: dict(result.ranking) for query, result in results.items()}
     figures = evaluate_run(run, qrels)
     if answers:
         figures |= answer_in_top(index, results, answers)
+    figures |= answer_figures(results, answers or {}, unanswerable)
     figures["refused"] = sum(not r.answered for r in results.values()) / len(results) if results else 0.0
     return figures

@@ -10,10 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from chat.answer import Answer, Citation
-
-# "[n]" as the composer writes it: after a sentence, before the next one or the end.
-_MARKER = re.compile(r"\[(\d+)\](?=\s|$)")
+from chat.answer import MARKER, Answer, Citation
 
 
 def escape(text: str) -> str:
@@ -76,7 +73,7 @@ def render_text(answer: Answer, answer_id: str, sentences: int | None = None) ->
     known = {citation.n for citation in answer.citations}
     text = answer.answer
     if sentences is not None:
-        ends = [m.end() for m in _MARKER.finditer(text)]
+        ends = [m.end() for m in MARKER.finditer(text)]
         text = text[: ends[sentences - 1]] if 0 < sentences <= len(ends) else text
 
     def link(match: re.Match) -> str:
@@ -85,12 +82,12 @@ def render_text(answer: Answer, answer_id: str, sentences: int | None = None) ->
             return match.group(0)
         return f'<a class="cw-cite" href="#{anchor(answer_id, n)}" data-cite="{anchor(answer_id, n)}">[{n}]</a>'
 
-    return _MARKER.sub(link, escape(text))
+    return MARKER.sub(link, escape(text))
 
 
 def sentence_count(answer: Answer) -> int:
     """How many cited sentences the answer has (one ``[n]`` each); 1 for a refusal."""
-    return max(1, len(_MARKER.findall(answer.answer)))
+    return max(1, len(MARKER.findall(answer.answer)))
 
 
 def render_answer(answer: Answer, answer_id: str, sentences: int | None = None) -> str:

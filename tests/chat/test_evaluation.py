@@ -131,3 +131,17 @@ def test_without_a_data_dir_the_index_is_kept_apart_from_the_chats(collection, t
     assert not (tmp_path / "var" / "CURRENT").exists()
     (built,) = (tmp_path / "var" / "eval").iterdir()
     assert (built / "CURRENT").exists()
+
+
+def test_answer_figures_count_what_a_reader_gets(collection, tmp_path):
+    """q5 (the capital of Peru) is listed as unanswerable: it leaves the answerable figures and is
+    scored as a refusal, which the corpus (volcanoes, bread, chess, comets) must give."""
+    (tmp_path / "unanswerable.txt").write_text("q5\n")
+    result = run_eval(collection, tmp_path, "--answers", collection / "answers.jsonl", "--unanswerable", tmp_path / "unanswerable.txt")
+    assert result.exit_code == 0, result.output
+    printed = figures(result.output)
+    assert printed["unanswerable refused"] == 1.0
+    assert printed["answerable refused"] == 0.0
+    assert 0.5 <= printed["answer first"] <= printed["answer in reply"] <= 1.0
+    runs = [line.split() for line in (tmp_path / "out.trec").read_text().splitlines()]
+    assert {row[0] for row in runs} == set(QUERIES), "an unanswerable query is still ranked"
