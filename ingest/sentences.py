@@ -9,6 +9,9 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st no vs etc e.g i.e u.s u.k u.n inc ltd co corp gen gov sen rep "
     "jan feb mar apr jun jul aug sep sept oct nov dec fig al approx dept est".split()
 )
+# How far back from a period to look for the word before it: far enough for any
+# abbreviation, and bounded, so a line of a million abbreviations is still read in linear time.
+_WORD_WINDOW = 64
 _BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
 
 
@@ -39,7 +42,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = line.start()
         for boundary in _BOUNDARY.finditer(line.group()):
             end = line.start() + boundary.end()
-            if _ends_with_abbreviation(text[start:end]):
+            if _ends_with_abbreviation(text[max(start, end - _WORD_WINDOW):end]):
                 continue
             spans.append(_trim(text, start, end))
             start = end

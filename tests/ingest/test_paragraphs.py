@@ -7,6 +7,7 @@ import pytest
 from ingest import Document, read_corpus, split_paragraphs
 from ingest.markup import html_blocks, markdown_blocks
 from tests.conftest import CORPUS
+from tests.ingest.hang_guard import finishes_within
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,45 @@ def read_corpus_blocks(text):
     from ingest.blocks import blocks_from_plain_text
 
     return blocks_from_plain_text(text)
+
+
+def test_a_sentence_longer_than_the_budget_is_cut_at_word_boundaries():
+    words = [f"clause{i}" for i in range(500)]
+    sentence = "It went on and on with " + " ".join(words) + " until the end."
+    document = Document("run-on.txt", "Run on", tuple(read_corpus_blocks(f"A short opener. {sentence} A short closer.")))
+    parts = split_paragraphs(document, max_words=50)
+    assert all(len(p.text.split()) <= 50 for p in parts)
+    assert {p.id for p in parts} == {"run-on.txt#1"}
+    assert " ".join(p.text for p in parts).split() == f"A short opener. {sentence} A short closer.".split()
+
+
+def test_text_without_spaces_is_cut_into_bounded_parts():
+    blob = "x" * 1_000_000
+    parts = split_paragraphs(Document("blob.txt", "Blob", tuple(read_corpus_blocks(blob))), max_words=180)
+    assert max(len(p.text) for p in parts) <= 180 * 20
+    assert "".join(p.text for p in parts) == blob
+
+
+def test_a_file_of_lower_case_paragraphs_is_split_in_linear_time(tmp_path):
+    # Each paragraph continues the one before (it starts in lower case), so all of them
+    # merge into one unit: concatenating at each merge took minutes for this 4 MB file,
+    # joining once takes well under a second; the guard fails a quadratic merge.
+    text = "\n\n".join(f"and then paragraph {i} went on." for i in range(120_000))
+    (tmp_path / "lower.txt").write_text(text, encoding="utf-8")
+    (document,) = read_corpus(tmp_path).documents
+    parts = finishes_within(20, split_paragraphs, document, max_words=180)
+    assert all(len(p.text.split()) <= 180 for p in parts)
+    assert " ".join(p.text for p in parts).split() == text.split()
+
+
+def test_a_paragraph_of_abbreviations_is_split_in_linear_time():
+    # No period after "Mr" ends a sentence, and the word before each one was found by
+    # copying the whole sentence so far: minutes for this paragraph, now well under a second.
+    text = "Mr. Abe " * 400_000
+    document = Document("titles.txt", "Titles", tuple(read_corpus_blocks(text)))
+    parts = finishes_within(20, split_paragraphs, document, max_words=180)
+    assert all(len(p.text.split()) <= 180 for p in parts)
+    assert " ".join(p.text for p in parts).split() == text.split()
 
 
 def test_markdown_headings_lists_tables_and_quotes():
