@@ -1,12 +1,16 @@
 """Files to documents: .txt, .md, .html and BEIR-style .jsonl, from a file or a folder.
 
 Every file that cannot be read becomes an ``IngestProblem`` naming it and the reason;
-the rest of the corpus is still read.
+the rest of the corpus is still read. The walk never leaves the corpus: a link to
+anything outside it is refused, only regular files are opened, and no read is longer
+than ``MAX_FILE_BYTES``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,18 @@ _PARSERS: dict[str, Callable[[str], tuple[str | None, list[Block]]]] = {
     ".htm": html_blocks,
 }
 SUPPORTED_SUFFIXES = (*_PARSERS, ".jsonl")
+# Larger files are refused, not read: a corpus document is text, and without a bound a
+# link to /dev/zero (or one huge file) would be read until memory runs out.
+MAX_FILE_BYTES = 100 * 2**20
+# Opening a FIFO waits for a writer unless non-blocking (the flag is absent on Windows).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 @dataclass
@@ -36,6 +52,32 @@ class CorpusReading:
 
 def _title_from_name(path: Path) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or path.name
+
+
+def _os_reason(error: Exception) -> str:
+    """The reason in an error, without the path an ``OSError`` repeats."""
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+
+
+def _refuse_unless_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for is_kind, name in _NOT_REGULAR if is_kind(mode)), "a special file")
+        raise ValueError(f"{kind}, not a regular file; only regular files are read")
+
+
+def _read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path``, refused unless it is a regular file of at most ``max_bytes``.
+
+    The kind is checked before opening, so a pipe or device is never opened, and again on
+    the open file, in case the path was swapped in between.
+    """
+    _refuse_unless_regular(os.stat(path).st_mode)
+    with os.fdopen(os.open(path, _OPEN_FLAGS), "rb") as handle:
+        _refuse_unless_regular(os.fstat(handle.fileno()).st_mode)
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than {max_bytes / 2**20:g} MB; split it into smaller files")
+    return data
 
 
 def _decode(data: bytes) -> str:
@@ -77,8 +119,15 @@ def _read_jsonl(path: Path, text: str, reading: CorpusReading) -> None:
         reading.problems.append(IngestProblem(path, "empty file"))
 
 
-def read_document(path: Path, doc_id: str, reading: CorpusReading) -> None:
-    """Read one file into ``reading``: its document(s), or a problem saying why not."""
+def read_document(path: Path, doc_id: str, reading: CorpusReading, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Read one file into ``reading``: its document(s), or a problem saying why not.
+
+    Args:
+        path: The file.
+        doc_id: Its document id (JSONL records have their own).
+        reading: Where documents and problems are collected.
+        max_bytes: A larger file is refused. Defaults to ``MAX_FILE_BYTES``.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         reading.problems.append(
@@ -86,10 +135,9 @@ def read_document(path: Path, doc_id: str, reading: CorpusReading) -> None:
         )
         return
     try:
-        text = _decode(path.read_bytes())
+        text = _decode(_read_regular_file(path, max_bytes))
     except (OSError, ValueError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        reading.problems.append(IngestProblem(path, reason))
+        reading.problems.append(IngestProblem(path, _os_reason(error)))
         return
     if suffix == ".jsonl":
         _read_jsonl(path, text, reading)
@@ -104,11 +152,41 @@ def read_document(path: Path, doc_id: str, reading: CorpusReading) -> None:
     reading.documents.append(Document(doc_id, title or _title_from_name(path), tuple(blocks), source=str(path)))
 
 
-def read_corpus(path: Path | str) -> CorpusReading:
+def _corpus_entries(root: Path, reading: CorpusReading) -> list[Path]:
+    """Everything under ``root`` but folders and hidden names, sorted; links are listed,
+    not followed. A folder that cannot be listed is a problem, not a silent gap."""
+    entries: list[Path] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    if entry.name.startswith("."):
+                        continue
+                    (folders if entry.is_dir(follow_symlinks=False) else entries).append(Path(entry.path))
+        except OSError as error:
+            reason = f"a folder that cannot be read ({_os_reason(error)}); its files were skipped"
+            reading.problems.append(IngestProblem(folder, reason))
+    return sorted(entries)
+
+
+def _is_outside(path: Path, boundary: Path) -> bool:
+    """Whether ``path``, its links resolved, lies outside the folder ``boundary`` (resolved)."""
+    return not Path(os.path.realpath(path)).is_relative_to(boundary)
+
+
+def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> CorpusReading:
     """Read every supported file under ``path`` (a folder, read recursively, or one file).
 
     Document ids are paths relative to the folder (``japan-us-alliance.txt``), so they
-    stay the same from one build to the next. Hidden files are skipped.
+    stay the same from one build to the next. Hidden files are skipped, and so (reported
+    as problems) are links to
+    anything outside the folder, anything but regular files, and files over ``max_file_bytes``.
+
+    Args:
+        path: The corpus folder or file.
+        max_file_bytes: A larger file is refused. Defaults to ``MAX_FILE_BYTES``.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -118,14 +196,15 @@ def read_corpus(path: Path | str) -> CorpusReading:
     if not root.exists():
         raise FileNotFoundError(f"Corpus not found: '{root}'")
     reading = CorpusReading()
-    if root.is_file():
-        read_document(root, root.name, reading)
+    if not root.is_dir():
+        read_document(root, root.name, reading, max_bytes=max_file_bytes)
     else:
-        for file in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
-            relative = file.relative_to(root)
-            if any(part.startswith(".") for part in relative.parts):
+        boundary = Path(os.path.realpath(root))
+        for entry in _corpus_entries(root, reading):
+            if _is_outside(entry, boundary):
+                reading.problems.append(IngestProblem(entry, "a link to a file outside the corpus"))
                 continue
-            read_document(file, relative.as_posix(), reading)
+            read_document(entry, entry.relative_to(root).as_posix(), reading, max_file_bytes)
     if not reading.documents:
         details = "; ".join(str(p) for p in reading.problems) or "no supported files"
         raise EmptyCorpusError(f"No readable document in '{root}' ({details}).")
