@@ -91,9 +91,21 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def _read_jsonl(path: Path, text: str, reading: CorpusReading) -> None:
+def _id_clash(doc_id: str, file_ids: frozenset[str], sources: dict[str, str]) -> str | None:
+    """Why a JSONL record may not take ``doc_id``, if it may not: a citation names only the id."""
+    if doc_id in file_ids:
+        return f"id {doc_id!r} is the name of a file in the corpus; a citation could not tell the two apart"
+    if doc_id in sources:
+        return f"duplicate id {doc_id!r} (first in {sources[doc_id]})"
+    return None
+
+
+def _read_jsonl(path: Path, text: str, reading: CorpusReading, file_ids: frozenset[str]) -> None:
     found = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    sources = {document.id: document.source for document in reading.documents}
+    # Only "\n" ends a record: splitlines() would also break a line at U+2028 or U+0085,
+    # which JSON allows unescaped inside a string.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = Path(f"{path}:{number}")
@@ -111,21 +123,30 @@ def _read_jsonl(path: Path, text: str, reading: CorpusReading) -> None:
         if not record["text"].strip():
             reading.problems.append(IngestProblem(where, "empty text"))
             continue
-        title = str(record.get("title") or "").strip() or str(record["id"])
+        doc_id = str(record["id"])
+        clash = _id_clash(doc_id, file_ids, sources)
+        if clash:
+            reading.problems.append(IngestProblem(where, clash))
+            continue
+        title = str(record.get("title") or "").strip() or doc_id
         blocks = tuple(blocks_from_plain_text(record["text"]))
-        reading.documents.append(Document(str(record["id"]), title, blocks, source=str(where)))
+        reading.documents.append(Document(doc_id, title, blocks, source=str(where)))
+        sources[doc_id] = str(where)
         found = True
     if not found and not any(p.source.as_posix().startswith(f"{path}:") for p in reading.problems):
         reading.problems.append(IngestProblem(path, "empty file"))
 
 
-def read_document(path: Path, doc_id: str, reading: CorpusReading, max_bytes: int = MAX_FILE_BYTES) -> None:
+def read_document(
+    path: Path, doc_id: str, reading: CorpusReading, file_ids: frozenset[str] = frozenset(), max_bytes: int = MAX_FILE_BYTES
+) -> None:
     """Read one file into ``reading``: its document(s), or a problem saying why not.
 
     Args:
         path: The file.
         doc_id: Its document id (JSONL records have their own).
         reading: Where documents and problems are collected.
+        file_ids: Ids of the corpus's files, which no JSONL record may take. Defaults to none.
         max_bytes: A larger file is refused. Defaults to ``MAX_FILE_BYTES``.
     """
     suffix = path.suffix.lower()
@@ -140,7 +161,7 @@ def read_document(path: Path, doc_id: str, reading: CorpusReading, max_bytes: in
         reading.problems.append(IngestProblem(path, _os_reason(error)))
         return
     if suffix == ".jsonl":
-        _read_jsonl(path, text, reading)
+        _read_jsonl(path, text, reading, file_ids)
         return
     if not text.strip():
         reading.problems.append(IngestProblem(path, "empty file"))
@@ -180,8 +201,8 @@ def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> Corpu
     """Read every supported file under ``path`` (a folder, read recursively, or one file).
 
     Document ids are paths relative to the folder (``japan-us-alliance.txt``), so they
-    stay the same from one build to the next. Hidden files are skipped, and so (reported
-    as problems) are links to
+    stay the same from one build to the next; a JSONL record may not take one, nor an id
+    used before. Hidden files are skipped, and so (reported as problems) are links to
     anything outside the folder, anything but regular files, and files over ``max_file_bytes``.
 
     Args:
@@ -200,11 +221,13 @@ def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> Corpu
         read_document(root, root.name, reading, max_bytes=max_file_bytes)
     else:
         boundary = Path(os.path.realpath(root))
-        for entry in _corpus_entries(root, reading):
+        entries = {entry: entry.relative_to(root).as_posix() for entry in _corpus_entries(root, reading)}
+        file_ids = frozenset(entries.values())
+        for entry, doc_id in entries.items():
             if _is_outside(entry, boundary):
                 reading.problems.append(IngestProblem(entry, "a link to a file outside the corpus"))
                 continue
-            read_document(entry, entry.relative_to(root).as_posix(), reading, max_file_bytes)
+            read_document(entry, doc_id, reading, file_ids, max_file_bytes)
     if not reading.documents:
         details = "; ".join(str(p) for p in reading.problems) or "no supported files"
         raise EmptyCorpusError(f"No readable document in '{root}' ({details}).")

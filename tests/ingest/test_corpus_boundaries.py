@@ -1,8 +1,9 @@
 """The corpus walk never leaves the corpus: links out, pipes, devices, huge files and
-unreadable folders are refused by name."""
+unreadable folders are refused by name; JSONL ids cannot pose as another document."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -105,3 +106,41 @@ def test_an_unreadable_folder_is_reported_not_skipped_silently(corpus, monkeypat
     reading = read(corpus)
     assert ids(reading) == ["japan-us-alliance.txt"]
     assert reasons(reading)["locked"] == "a folder that cannot be read (Permission denied); its files were skipped"
+
+
+def jsonl(*records):
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+def test_a_jsonl_id_cannot_pose_as_another_documents_file_name(corpus):
+    (corpus / "beir.jsonl").write_text(
+        jsonl({"id": "japan-us-alliance.txt", "text": "Japan and the US are at war."}, {"id": "d1", "text": "A real record."}),
+        encoding="utf-8",
+    )
+    reading = read(corpus)
+    (alliance,) = [d for d in reading.documents if d.id == "japan-us-alliance.txt"]
+    assert "signed in 1960" in alliance.blocks[0].text
+    assert ids(reading) == ["d1", "japan-us-alliance.txt"]
+    assert "id 'japan-us-alliance.txt' is the name of a file in the corpus" in reasons(reading)["beir.jsonl:1"]
+
+
+def test_a_duplicate_jsonl_id_is_indexed_once_and_reported(corpus):
+    (corpus / "a.jsonl").write_text(jsonl({"id": "d1", "text": "The first d1."}, {"id": "d1", "text": "A second d1."}))
+    (corpus / "b.jsonl").write_text(jsonl({"id": "d1", "text": "A third d1."}))
+    reading = read(corpus)
+    assert ids(reading) == ["d1", "japan-us-alliance.txt"]
+    (d1,) = [d for d in reading.documents if d.id == "d1"]
+    assert d1.blocks[0].text == "The first d1."
+    first = f"{corpus / 'a.jsonl'}:1"
+    assert reasons(reading)["a.jsonl:2"] == f"duplicate id 'd1' (first in {first})"
+    assert reasons(reading)["b.jsonl:1"] == f"duplicate id 'd1' (first in {first})"
+
+
+def test_a_jsonl_line_holding_a_line_separator_stays_one_record(corpus):
+    text = "Before the separator.\u2028After it, same record. And \u0085 a next-line too."
+    (corpus / "beir.jsonl").write_text(jsonl({"id": "d1", "text": text}, {"id": "d2", "text": "The next record."}), encoding="utf-8")
+    reading = read(corpus)
+    assert reading.problems == []
+    assert ids(reading) == ["d1", "d2", "japan-us-alliance.txt"]
+    (d1,) = [d for d in reading.documents if d.id == "d1"]
+    assert "After it, same record." in " ".join(block.text for block in d1.blocks)
