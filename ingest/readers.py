@@ -138,7 +138,11 @@ def _read_jsonl(path: Path, text: str, reading: CorpusReading, file_ids: frozens
 
 
 def read_document(
-    path: Path, doc_id: str, reading: CorpusReading, file_ids: frozenset[str] = frozenset(), max_bytes: int = MAX_FILE_BYTES
+    path: Path,
+    doc_id: str,
+    reading: CorpusReading,
+    file_ids: frozenset[str] = frozenset(),
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> None:
     """Read one file into ``reading``: its document(s), or a problem saying why not.
 

@@ -11,6 +11,7 @@ import pytest
 from ingest import read_corpus
 from ingest.errors import EmptyCorpusError
 from tests.ingest.hang_guard import finishes_within
+from tests.ingest.test_readers import reasons
 
 # Enough for a read that never ends to fail the test instead of stalling the suite.
 HANG_GUARD_SECONDS = 30
@@ -26,10 +27,6 @@ def corpus(tmp_path):
 
 def read(folder, **limits):
     return finishes_within(HANG_GUARD_SECONDS, read_corpus, folder, **limits)
-
-
-def reasons(reading):
-    return {problem.source.name: problem.reason for problem in reading.problems}
 
 
 def ids(reading):
