@@ -97,14 +97,21 @@ class Engine:
 
         The new version is loaded and verified completely before the swap; requests
         already running finish on the version they started with. A version that fails
-        to load is logged once and the serving one stays.
+        to load is logged once and the serving one stays; so is a CURRENT that names no version.
 
         Returns:
             Whether a new version is now serving.
         """
         data_dir = DataDir(self.settings.data_dir)
-        name = data_dir.current()
         serving = self.index.manifest.version
+        problem = data_dir.pointer_problem()
+        if problem:  # empty, garbage, a path: one line each time it changes, never a traceback
+            if problem != getattr(self, "_bad_pointer", None):
+                log.error("%s %s keeps serving; `citewise index rollback VERSION` repairs CURRENT.", problem, serving)
+            self._bad_pointer = problem
+            return False
+        self._bad_pointer = None
+        name = data_dir.current()
         if name is None or name in (serving, self._unservable):
             return False
         try:
@@ -132,11 +139,17 @@ class Engine:
             return stop
 
         def follow() -> None:
+            last = None
             while not stop.wait(interval):
                 try:
                     self.refresh()
-                except Exception:  # the follower must outlive any surprise, or hot swap silently ends
-                    log.exception("checking %s for a new index version failed", self.settings.data_dir)
+                    last = None
+                except Exception as error:  # the follower must outlive any surprise, or hot swap silently ends
+                    # The traceback once, not at every check while the trouble lasts.
+                    again = repr(error) == last
+                    last = repr(error)
+                    log.log(logging.DEBUG if again else logging.ERROR, "checking %s for a new index version failed",
+                            self.settings.data_dir, exc_info=not again)
 
         threading.Thread(target=follow, name="citewise-index-follower", daemon=True).start()
         return stop

@@ -8,7 +8,14 @@ from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import DEFAULT_MODEL_NAME, Embedder, default_model_path
 from index.embedding_cache import CachedEmbedder, EmbeddingCache
-from index.errors import CorruptIndexError, IndexBusyError, IndexMismatchError, IndexNotFoundError
+from index.errors import (
+    CorruptIndexError,
+    DamagedCacheError,
+    IndexBusyError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexWriteError,
+)
 from index.faiss_store import FaissOptions
 from index.fusion import FUSION_METHODS
 from index.lazy_embedder import LazyEmbedder
@@ -26,6 +33,7 @@ __all__ = [
     "CachedEmbedder",
     "Changes",
     "CorruptIndexError",
+    "DamagedCacheError",
     "DataDir",
     "Embedder",
     "EmbeddingCache",
@@ -34,6 +42,7 @@ __all__ = [
     "IndexBusyError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexWriteError",
     "LazyEmbedder",
     "Manifest",
     "SearchIndex",

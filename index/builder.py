@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import logging
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,18 +20,43 @@ from index.build_lock import BuildLock
 from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import Embedder
-from index.embedding_cache import CachedEmbedder, EmbeddingCache
-from index.errors import CorruptIndexError
+from index.embedding_cache import CachedEmbedder, EmbeddingCache, text_key
+from index.errors import CorruptIndexError, DamagedCacheError, IndexWriteError
 from index.faiss_store import FaissOptions, FaissStore
 from index.lexical_store import LexicalStore
 from index.manifest import FORMAT_VERSION, Manifest
-from index.search_index import SearchIndex
+from index.search_index import PARAGRAPHS_FILE, SearchIndex
 from ingest import Paragraph, split_sentences
 
 log = logging.getLogger(__name__)
 
 # Texts handed to the model at once; also how often a build's progress reaches the cache.
 _EMBED_CHUNK = 512
+# Why writing a version can fail that the operator can fix (anything else is a bug).
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def index_texts(paragraphs: list[Paragraph], spans: list[list[tuple[int, int]]]) -> tuple[list[str], list[str]]:
+    """What a version embeds: each paragraph's search text, and each of its sentences."""
+    search_texts = [p.search_text() for p in paragraphs]
+    sentence_texts = [p.text[s:e] for p, ps in zip(paragraphs, spans) for s, e in ps]
+    return search_texts, sentence_texts
+
+
+def version_text_keys(directory: Path) -> set[bytes]:
+    """The embedding cache keys of every text a saved version holds, from its paragraphs file alone.
+
+    Raises:
+        OSError, ValueError, KeyError, TypeError: the paragraphs file is missing or unreadable.
+    """
+    paragraphs, spans = [], []
+    with open(Path(directory) / PARAGRAPHS_FILE, encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            spans.append([tuple(s) for s in record.pop("sentences")])
+            paragraphs.append(Paragraph.from_dict(record))
+    search_texts, sentence_texts = index_texts(paragraphs, spans)
+    return {text_key(text) for text in (*search_texts, *sentence_texts)}
 
 
 def corpus_fingerprint(paragraphs: list[Paragraph]) -> str:
@@ -71,8 +99,7 @@ def build_search_index(
     ``embedder`` may be a ``CachedEmbedder``: then only texts never seen before reach the model.
     """
     spans = [split_sentences(p.text) for p in paragraphs]
-    sentence_texts = [p.text[s:e] for p, ps in zip(paragraphs, spans) for s, e in ps]
-    search_texts = [p.search_text() for p in paragraphs]
+    search_texts, sentence_texts = index_texts(paragraphs, spans)
     paragraph_vectors = embed_with_progress(embedder, search_texts, progress, "paragraphs")
     sentence_vectors = embed_with_progress(embedder, sentence_texts, progress, "sentences")
     manifest = Manifest(
@@ -143,11 +170,15 @@ class BuildReport:
 
 
 def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
-    """The serving version to compare against, or None if there is none or it is broken."""
+    """The serving version to compare against, or None if there is none or no version is readable.
+
+    A bad CURRENT (``DataDir.pointer_problem``) or a broken serving version falls back to the
+    newest good version, with the warning ``load_index`` gives.
+    """
     if data_dir.current() is None:
         return None
     try:
-        return SearchIndex.load(data_dir.current_path())
+        return load_index(data_dir)
     except CorruptIndexError as error:
         log.warning("%s Building a new version from scratch (the embedding cache still saves the work).", error)
         return None
@@ -202,26 +233,42 @@ def rebuild_index(
             log.info("removed what an interrupted build left: %s", ", ".join(leftovers))
         serving = _readable_serving(data_dir)
         changes = diff_paragraphs(serving.paragraphs if serving else [], paragraphs)
-        if not force and serving and _is_same_build(serving.manifest, changes, embedder, chunking, documents):
+        # Only a version CURRENT really names can be kept: after a fallback, a new one is built.
+        followed = serving is not None and not data_dir.pointer_problem() and serving.manifest.version == data_dir.current()
+        if not force and followed and _is_same_build(serving.manifest, changes, embedder, chunking, documents):
             report = BuildReport(serving.manifest, changes, 0, time.perf_counter() - started, built=False)
             log.debug("index is up to date: %s", report.summary())
             return report
+        serving_name = serving.manifest.version if serving else None
         cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name))
         try:
             version = data_dir.next_version()
-            staging = data_dir.staging_path(version)
             try:
-                index = build_search_index(paragraphs, cached, version, chunking, documents, progress, dense_options)
-                index.save(staging)
-                _verify_saved(staging, index.manifest, cached)
-                data_dir.publish(staging, version)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+                staging = data_dir.staging_path(version)
+                try:
+                    index = build_search_index(paragraphs, cached, version, chunking, documents, progress, dense_options)
+                    index.save(staging)
+                    _verify_saved(staging, index.manifest, cached)
+                    data_dir.publish(staging, version)
+                except BaseException:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    raise
+                data_dir.switch(version)
+            except OSError as error:
+                if error.errno not in _WRITE_ERRNOS:
+                    raise
+                where = f" ({error.filename})" if error.filename else ""
+                raise IndexWriteError(
+                    f"Could not write index version {version}: {error.strerror}{where}. "
+                    f"{serving_name or 'No version'} keeps serving; free some space (or fix the permissions) "
+                    "and run the rebuild again."
+                ) from error
+            except DamagedCacheError as error:
+                raise DamagedCacheError(f"{error} {serving_name or 'No version'} keeps serving.") from error
+            pruned = data_dir.prune(keep_versions)
+            _prune_cache(cached.cache, data_dir, index, version)
         finally:
             cached.cache.close()
-        data_dir.switch(version)
-        pruned = data_dir.prune(keep_versions)
         report = BuildReport(index.manifest, changes, cached.embedded, time.perf_counter() - started, True, pruned)
     log.info(
         "built index %s: %d documents, %d paragraphs, %d sentences, %d texts embedded%s",
@@ -229,6 +276,30 @@ def rebuild_index(
         f"; removed old {', '.join(pruned)}" if pruned else "",
     )
     return report
+
+
+def _prune_cache(cache: EmbeddingCache, data_dir: DataDir, index: SearchIndex, version: str) -> None:
+    """Forget the vectors of texts that no version left on disk holds (the new one included).
+
+    The version is already serving: trouble here is logged, it never fails the rebuild.
+    """
+    search_texts, sentence_texts = index_texts(index.paragraphs, index.spans)
+    keep = {text_key(text) for text in (*search_texts, *sentence_texts)}
+    for other in data_dir.versions():
+        if other == version:
+            continue
+        try:
+            keep |= version_text_keys(data_dir.path_of(other))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            # An unreadable version cannot be served anyway; its vectors go, a rebuild re-embeds them.
+            log.debug("not keeping cached vectors of unreadable version %s: %s", other, error)
+    try:
+        removed = cache.prune(keep)
+    except (sqlite3.OperationalError, DamagedCacheError) as error:
+        log.warning("could not prune the embedding cache %s (%s); it keeps unused vectors until the next rebuild", cache.path, error)
+        return
+    if removed:
+        log.info("embedding cache: removed %d vectors no kept version uses", removed)
 
 
 def build_index(*args, **options) -> Manifest:
@@ -242,9 +313,13 @@ def build_index(*args, **options) -> Manifest:
     return rebuild_index(*args, force=True, **options).manifest
 
 
-def _load_newest_good(data_dir: DataDir, error: CorruptIndexError) -> SearchIndex:
-    """The newest readable version other than the broken serving one; re-raises ``error`` if none."""
-    broken = data_dir.current()
+def _load_newest_good(data_dir: DataDir, problem: str, broken: str | None) -> SearchIndex:
+    """The newest readable version of this format other than ``broken``, with a warning that
+    starts with ``problem``.
+
+    Raises:
+        CorruptIndexError: ``problem``, when no version can take over.
+    """
     for version in reversed(data_dir.versions()):
         if version == broken:
             continue
@@ -252,27 +327,40 @@ def _load_newest_good(data_dir: DataDir, error: CorruptIndexError) -> SearchInde
             index = SearchIndex.load(data_dir.path_of(version))
         except CorruptIndexError:
             continue
+        if index.manifest.format_version != FORMAT_VERSION:
+            continue  # refused by ``check_compatible``: no use as a stand-in
         log.warning(
             "%s Serving %s, the newest good version, instead: run `citewise index rebuild`, or "
-            "`citewise index rollback %s` to make it the serving one.", error, version, version,
+            "`citewise index rollback %s` to make it the serving one.", problem, version, version,
         )
         return index
-    raise error
+    raise CorruptIndexError(problem if broken else f"{problem} No version here can be served: run `citewise index rebuild`.")
 
 
 def load_index(data_dir: DataDir, embedder: Embedder | None = None, version: str | None = None) -> SearchIndex:
     """Load ``version``, or the serving one, checked against ``embedder`` if given.
 
-    If the serving version is broken, the newest good version is loaded instead, with a
-    warning that says so; with no good version, the serving one's ``CorruptIndexError`` is raised.
+    If CURRENT names no version (empty, garbage, a deleted version) or the serving version
+    is broken, the newest good version is loaded instead, with a warning that says so; with
+    no good version, a ``CorruptIndexError`` saying what is wrong is raised.
+
+    Raises:
+        IndexNotFoundError: nothing has been built here yet.
+        CorruptIndexError: no readable version to serve.
+        IndexMismatchError: the version does not fit ``embedder`` (another model or format).
     """
     if version:
         index = SearchIndex.load(data_dir.path_of(version))
     else:
-        try:
-            index = SearchIndex.load(data_dir.current_path())
-        except CorruptIndexError as error:
-            index = _load_newest_good(data_dir, error)
+        path = data_dir.current_path()  # IndexNotFoundError before the first build
+        problem = data_dir.pointer_problem()
+        if problem:
+            index = _load_newest_good(data_dir, problem, broken=None)
+        else:
+            try:
+                index = SearchIndex.load(path)
+            except CorruptIndexError as error:
+                index = _load_newest_good(data_dir, str(error), broken=path.name)
     if embedder is not None:
         index.manifest.check_compatible(embedder.name, embedder.dimension)
     return index

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from index.errors import IndexNotFoundError
 
-_VERSION = re.compile(r"^v(\d{4,})$")
+_VERSION = re.compile(r"v([0-9]{4,})")
+# CURRENT holds one version name; more than this is garbage, and never read whole.
+_POINTER_BYTES = 64
 
 
 def _fsync_directory(path: Path) -> None:
@@ -46,19 +48,52 @@ class DataDir:
         """Names of the complete versions, oldest first."""
         if not self.versions_dir.is_dir():
             return []
-        names = [p.name for p in self.versions_dir.iterdir() if _VERSION.match(p.name) and p.is_dir()]
-        return sorted(names, key=lambda n: int(_VERSION.match(n).group(1)))
+        names = [p.name for p in self.versions_dir.iterdir() if _VERSION.fullmatch(p.name) and p.is_dir()]
+        return sorted(names, key=lambda n: int(_VERSION.fullmatch(n).group(1)))
 
-    def current(self) -> str | None:
-        """The serving version's name, or None before the first build."""
+    def _pointer(self) -> str | None:
+        """What CURRENT holds, stripped (at most a few bytes of it); None if there is no CURRENT."""
         try:
-            name = self.pointer.read_text(encoding="utf-8").strip()
+            with open(self.pointer, "rb") as handle:
+                return handle.read(_POINTER_BYTES).decode("utf-8", errors="replace").strip()
         except FileNotFoundError:
             return None
-        return name or None
+
+    def pointer_problem(self) -> str | None:
+        """Why CURRENT names no version here (empty, not a version name, a missing version,
+        unreadable), or None if it names one, or if there is neither CURRENT nor any version yet."""
+        try:
+            name = self._pointer()
+        except OSError as error:
+            return f"CURRENT in '{self.root}' cannot be read ({error.strerror or error})."
+        if name is None:
+            return f"CURRENT is missing from '{self.root}'." if self.versions() else None
+        if not name:
+            return f"CURRENT in '{self.root}' is empty."
+        if not _VERSION.fullmatch(name):
+            return f"CURRENT in '{self.root}' holds {name[:40]!r}, which is not a version name (like 'v0001')."
+        if not (self.versions_dir / name).is_dir():
+            return f"CURRENT in '{self.root}' names {name}, which is not in versions/."
+        return None
+
+    def current(self) -> str | None:
+        """The serving version's name, or None before the first build.
+
+        That is the version CURRENT names; if CURRENT names none here (``pointer_problem``
+        says why: empty, garbage, a path, a deleted version), the newest version, so readers
+        fall back to it instead of failing. Never anything but a version name.
+        """
+        try:
+            name = self._pointer()
+        except OSError:
+            name = None
+        if name and _VERSION.fullmatch(name) and (self.versions_dir / name).is_dir():
+            return name
+        versions = self.versions()
+        return versions[-1] if versions else None
 
     def path_of(self, version: str) -> Path:
-        if not _VERSION.match(version):
+        if not _VERSION.fullmatch(version):
             raise ValueError(f"Invalid version name: {version!r}; versions look like 'v0001'.")
         return self.versions_dir / version
 
@@ -76,7 +111,7 @@ class DataDir:
         return self.path_of(name)
 
     def next_version(self) -> str:
-        existing = [int(_VERSION.match(n).group(1)) for n in self.versions()]
+        existing = [int(_VERSION.fullmatch(n).group(1)) for n in self.versions()]
         return f"v{max(existing, default=0) + 1:04d}"
 
     def previous(self, version: str) -> str | None:

@@ -12,11 +12,17 @@ import logging
 import re
 import sqlite3
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from index.errors import DamagedCacheError
+
 log = logging.getLogger(__name__)
+
+# What SQLite says when the file itself is damaged (as opposed to locked, full, or a bug).
+_DAMAGE = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 # SQLite accepts at most 999 parameters a statement in older builds; stay well below.
 _LOOKUP_CHUNK = 500
@@ -55,9 +61,28 @@ class EmbeddingCache:
         except sqlite3.DatabaseError as error:
             # A damaged file: only a cache, it costs one full embedding, never a failed build.
             log.warning("embedding cache %s is unreadable (%s); starting a new one", self.path, error)
-            for leftover in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
-                leftover.unlink(missing_ok=True)
+            self._remove_files()
             self._connection = self._open()
+
+    def _remove_files(self) -> None:
+        for leftover in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            leftover.unlink(missing_ok=True)
+
+    @contextmanager
+    def _reading_or_writing(self):
+        """Damage SQLite finds only now (a page read mid-build) removes the file, so the next
+        rebuild starts a new cache, and fails this one with a ``DamagedCacheError`` that says so."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if getattr(error, "sqlite_errorname", None) not in _DAMAGE:
+                raise  # locked, disk full: passing trouble, the vectors stay; anything else is a bug
+            self._connection.close()
+            self._remove_files()
+            raise DamagedCacheError(
+                f"The embedding cache {self.path} is damaged ({error}); it has been removed, so the next "
+                "rebuild starts a new one (embedding every text once): run the rebuild again."
+            ) from None
 
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, check_same_thread=False)
@@ -71,11 +96,13 @@ class EmbeddingCache:
     @property
     def dimension(self) -> int | None:
         """Length of the stored vectors; None while the cache is empty."""
-        row = self._connection.execute("SELECT value FROM meta WHERE name = 'dimension'").fetchone()
+        with self._reading_or_writing():
+            row = self._connection.execute("SELECT value FROM meta WHERE name = 'dimension'").fetchone()
         return row[0] if row else None
 
     def __len__(self) -> int:
-        return self._connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+        with self._reading_or_writing():
+            return self._connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
 
     def __repr__(self) -> str:
         return f"EmbeddingCache({str(self.path)!r})"
@@ -84,18 +111,22 @@ class EmbeddingCache:
         """The stored vectors of those ``keys`` that are in the cache."""
         keys = list(keys)
         found: dict[bytes, np.ndarray] = {}
-        for start in range(0, len(keys), _LOOKUP_CHUNK):
-            chunk = keys[start : start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for key, blob in self._connection.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
-                found[key] = np.frombuffer(blob, dtype=np.float32)
+        dimension = self.dimension
+        with self._reading_or_writing():
+            for start in range(0, len(keys), _LOOKUP_CHUNK):
+                chunk = keys[start : start + _LOOKUP_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for key, blob in self._connection.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
+                    # A vector of the wrong length is damage too: leave it out, the model recomputes it.
+                    if isinstance(blob, bytes) and len(blob) == 4 * (dimension or 0):
+                        found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, keys: list[bytes], vectors: np.ndarray) -> None:
         """Store ``vectors[i]`` under ``keys[i]``, all in one transaction."""
         dimension = int(vectors.shape[1])
         rows = [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in zip(keys, vectors)]
-        with self._connection:
+        with self._reading_or_writing(), self._connection:
             if self.dimension not in (None, dimension):
                 # Another model under the same name: its vectors are useless now.
                 log.warning("embedding cache %s held %d-dimensional vectors, the model makes %d; emptying it",
@@ -103,6 +134,22 @@ class EmbeddingCache:
                 self._connection.execute("DELETE FROM vectors")
             self._connection.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('dimension', ?)", (dimension,))
             self._connection.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", rows)
+
+    def prune(self, keep: set[bytes]) -> int:
+        """Delete every vector whose key is not in ``keep``, in one transaction; return how many.
+
+        SQLite reuses the freed pages for the vectors of later rebuilds (the file does not shrink).
+        An empty ``keep`` deletes nothing: a build always keeps some text.
+        """
+        if not keep:
+            return 0
+        with self._reading_or_writing(), self._connection:
+            self._connection.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key BLOB PRIMARY KEY) WITHOUT ROWID")
+            self._connection.execute("DELETE FROM keep")
+            self._connection.executemany("INSERT OR IGNORE INTO keep (key) VALUES (?)", ((key,) for key in keep))
+            removed = self._connection.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM keep)").rowcount
+            self._connection.execute("DELETE FROM keep")
+        return removed
 
     def close(self) -> None:
         self._connection.close()

@@ -17,3 +17,11 @@ class CorruptIndexError(ValueError):
 
 class IndexBusyError(RuntimeError):
     """Another rebuild holds the data directory's build lock."""
+
+
+class IndexWriteError(OSError):
+    """A new index version could not be written (disk full, read-only, no permission); the serving one is untouched."""
+
+
+class DamagedCacheError(RuntimeError):
+    """The embedding cache file turned out damaged during a rebuild; it was removed, the next rebuild starts a new one."""

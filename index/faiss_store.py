@@ -130,7 +130,14 @@ class FaissStore:
         return self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def save(self, directory: Path) -> None:
-        faiss.write_index(self._index, str(Path(directory) / self.FILE_NAME))
+        # Through a Python file, not faiss.write_index(path): that ignores a failed close
+        # (a full disk) and leaves a truncated file; this raises the OSError, errno and all.
+        with open(Path(directory) / self.FILE_NAME, "wb") as handle:
+            writer = faiss.PyCallbackIOWriter(handle.write)
+            try:
+                faiss.write_index(self._index, writer)
+            finally:
+                del writer  # drops faiss's reference to the file before it closes
 
     @classmethod
     def load(cls, directory: Path) -> FaissStore:

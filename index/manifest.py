@@ -10,7 +10,8 @@ from pathlib import Path
 
 from index.errors import CorruptIndexError, IndexMismatchError
 
-FORMAT_VERSION = 1
+# 2: the manifest holds the SHA-256 of every part (``checksums``); format 1 had none.
+FORMAT_VERSION = 2
 FILE_NAME = "manifest.json"
 
 
@@ -39,6 +40,8 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     libraries: dict = field(default_factory=_library_versions)
+    # Part file (relative to the version folder) -> SHA-256 of its bytes, filled by ``SearchIndex.save``.
+    checksums: dict = field(default_factory=dict)
 
     def save(self, directory: Path) -> None:
         (Path(directory) / FILE_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
@@ -51,7 +54,7 @@ class Manifest:
             return cls(**data)
         except FileNotFoundError:
             raise CorruptIndexError(f"Index version '{directory}' has no {FILE_NAME}: it is incomplete.") from None
-        except (json.JSONDecodeError, TypeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as error:
             raise CorruptIndexError(f"Index version '{directory}' has an unreadable {FILE_NAME}: {error}") from None
 
     def check_compatible(self, model: str, dimension: int) -> None:

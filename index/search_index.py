@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +15,65 @@ from index.errors import CorruptIndexError
 from index.faiss_store import FaissStore
 from index.fusion import fuse
 from index.lexical_store import LexicalStore
-from index.manifest import Manifest
+from index.manifest import FILE_NAME as MANIFEST_FILE
+from index.manifest import FORMAT_VERSION, Manifest
 from ingest import Paragraph
 
 PARAGRAPHS_FILE = "paragraphs.jsonl"
 SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 SENTENCE_OFFSETS_FILE = "sentence_offsets.npy"
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def part_checksums(directory: Path) -> dict[str, str]:
+    """SHA-256 of every file in a version folder but the manifest, by path relative to it."""
+    directory = Path(directory)
+    parts = sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST_FILE)
+    return {p.relative_to(directory).as_posix(): _sha256(p) for p in parts}
+
+
+def verify_checksums(directory: Path, manifest: Manifest) -> None:
+    """Check every part against the SHA-256 its manifest holds.
+
+    A manifest of an older format has none: ``Manifest.check_compatible`` refuses it.
+
+    Raises:
+        CorruptIndexError: a part is missing or its bytes changed, naming the part.
+    """
+    if manifest.format_version != FORMAT_VERSION:
+        return
+    checksums = manifest.checksums
+    if not checksums or not isinstance(checksums, dict):
+        raise CorruptIndexError(f"Index version {manifest.version} has no part checksums in its {MANIFEST_FILE}: rebuild it.")
+    for part, expected in checksums.items():
+        # A name from the manifest stays inside the version folder.
+        if not isinstance(part, str) or ".." in Path(part).parts or Path(part).is_absolute():
+            raise CorruptIndexError(f"Index version {manifest.version} names an invalid part {part!r}: rebuild it.")
+        try:
+            found = _sha256(directory / part)
+        except FileNotFoundError:
+            raise CorruptIndexError(f"Index version {manifest.version} is missing its part {part}: rebuild it.") from None
+        except OSError as error:
+            raise CorruptIndexError(f"Index version {manifest.version} cannot read its part {part} ({error}): rebuild it.") from None
+        if found != expected:
+            raise CorruptIndexError(
+                f"Index version {manifest.version} is damaged: its part {part} does not match its checksum: rebuild it."
+            )
+
+
+@contextmanager
+def _naming_the_part(path: Path):
+    """An ``OSError`` while writing a part (a full disk) says which file, if it does not already."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None:
+            error.filename = str(path)
+        raise
 
 
 def top_positive_rows(scores: np.ndarray, count: int) -> np.ndarray:
@@ -79,25 +134,34 @@ class SearchIndex:
         return len(self.paragraphs)
 
     def save(self, directory: Path) -> None:
-        """Write every part, the manifest last, so a manifest means a complete version."""
+        """Write every part, then the manifest with the SHA-256 of each part as written,
+        last, so a manifest means a complete version and ``load`` finds any damage."""
         directory = Path(directory)
-        with open(directory / PARAGRAPHS_FILE, "w", encoding="utf-8") as handle:
-            for paragraph, spans in zip(self.paragraphs, self.spans):
-                handle.write(json.dumps({**paragraph.to_dict(), "sentences": spans}, ensure_ascii=False) + "\n")
-        np.save(directory / SENTENCE_VECTORS_FILE, self.sentence_vectors)
-        self.dense.save(directory)
-        self.lexical.save(directory)
-        self.manifest.save(directory)
+        with _naming_the_part(directory / PARAGRAPHS_FILE):
+            with open(directory / PARAGRAPHS_FILE, "w", encoding="utf-8") as handle:
+                for paragraph, spans in zip(self.paragraphs, self.spans):
+                    handle.write(json.dumps({**paragraph.to_dict(), "sentences": spans}, ensure_ascii=False) + "\n")
+        with _naming_the_part(directory / SENTENCE_VECTORS_FILE):
+            np.save(directory / SENTENCE_VECTORS_FILE, self.sentence_vectors)
+        with _naming_the_part(directory / FaissStore.FILE_NAME):
+            self.dense.save(directory)
+        with _naming_the_part(directory / LexicalStore.DIRECTORY):
+            self.lexical.save(directory)
+        self.manifest = replace(self.manifest, checksums=part_checksums(directory))
+        with _naming_the_part(directory / MANIFEST_FILE):
+            self.manifest.save(directory)
 
     @classmethod
     def load(cls, directory: Path) -> SearchIndex:
         """Load a version folder.
 
         Raises:
-            CorruptIndexError: a part is missing or does not match the manifest.
+            CorruptIndexError: a part is missing, damaged (its checksum differs) or does not
+                match the manifest.
         """
         directory = Path(directory)
         manifest = Manifest.load(directory)
+        verify_checksums(directory, manifest)
         try:
             paragraphs, spans = [], []
             with open(directory / PARAGRAPHS_FILE, encoding="utf-8") as handle:

@@ -30,18 +30,16 @@ class VersionInfo:
 
 
 def list_versions(data_dir: DataDir, check: bool = False) -> list[VersionInfo]:
-    """Every version, oldest first; a serving version that is missing is listed too.
+    """Every version, oldest first; ``serving`` marks the one CURRENT names (none if CURRENT
+    names no version here: see ``DataDir.pointer_problem``).
 
     Args:
-        check: Load and verify each version completely, not just its manifest (slower,
-            but finds missing or damaged parts). Defaults to False.
+        check: Load and verify each version completely, every part against its checksum, not
+            just its manifest (slower, but finds missing or damaged parts). Defaults to False.
     """
-    current = data_dir.current()
-    names = data_dir.versions()
-    if current is not None and current not in names:
-        names.append(current)
+    current = None if data_dir.pointer_problem() else data_dir.current()
     infos = []
-    for name in names:
+    for name in data_dir.versions():
         path = data_dir.path_of(name)
         try:
             manifest = SearchIndex.load(path).manifest if check else Manifest.load(path)
@@ -69,6 +67,9 @@ def rollback_index(
     with BuildLock(data_dir.lock_path).acquire(wait=True, on_wait=on_wait):
         previous = data_dir.current()
         if version is None:
+            problem = data_dir.pointer_problem()
+            if problem and previous is not None:
+                raise IndexNotFoundError(f"{problem} Name the version to serve: `citewise index rollback VERSION` (see `citewise index list`).")
             if previous is None:
                 raise IndexNotFoundError(f"No index in '{data_dir.root}' to roll back: run `citewise index rebuild` first.")
             version = data_dir.previous(previous)

@@ -14,12 +14,13 @@ from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_f
 
 def rebuild_errors() -> tuple[type[Exception], ...]:
     """What a rebuild can fail with that the operator can fix: a path, a value, a missing package,
-    the lock, the cache's database (locked, disk full). Anything else is a bug and keeps its traceback.
+    the lock, the cache's database (locked, disk full, damaged), a version that cannot be written
+    (disk full, read-only, no permission). Anything else is a bug and keeps its traceback.
     (A function: importing ``index`` up front would slow every `citewise` command.)
     """
-    from index import IndexBusyError
+    from index import DamagedCacheError, IndexBusyError, IndexWriteError
 
-    return (FileNotFoundError, ValueError, ImportError, IndexBusyError, sqlite3.OperationalError)
+    return (FileNotFoundError, ValueError, ImportError, IndexBusyError, IndexWriteError, DamagedCacheError, sqlite3.OperationalError)
 
 
 def _say_waiting(pid: int | None) -> None:
@@ -136,19 +137,23 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
 @command.command("list")
 @DATA_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object a version.")
-@click.option("--check", is_flag=True, help="Load and verify every version, not just its manifest.")
+@click.option("--check", is_flag=True, help="Load and verify every version, each part against its checksum, not just its manifest.")
 @click.pass_context
 def list_(ctx: click.Context, data_dir: Path | None, as_json: bool, check: bool) -> None:
     """List the index versions on disk, oldest first; `*` marks the serving one.
+
+    Exits with 1 if a version is damaged or unreadable, or CURRENT names no version.
 
     \b
     Example:
         citewise index list --check
     """
-    from index import DataDir, list_versions
+    from index import FORMAT_VERSION, DataDir, list_versions
 
     settings = settings_from(ctx, data_dir=data_dir)
-    infos = list_versions(DataDir(settings.data_dir), check)
+    data = DataDir(settings.data_dir)
+    infos = list_versions(data, check)
+    pointer_problem = data.pointer_problem()
     if not infos and not as_json:
         click.echo(f"no index versions in {settings.data_dir}: run `citewise index rebuild` first")
     for info in infos:
@@ -160,7 +165,18 @@ def list_(ctx: click.Context, data_dir: Path | None, as_json: bool, check: bool)
             click.echo(f"{mark} {info.version}  UNREADABLE: {info.problem}")
         else:
             m = info.manifest
-            click.echo(f"{mark} {info.version}  {m.created_at}  {m.documents} documents, {m.paragraphs} paragraphs  corpus {m.corpus_fingerprint}")
+            old = f"  format {m.format_version}: rebuild to serve it" if m.format_version != FORMAT_VERSION else ""
+            click.echo(f"{mark} {info.version}  {m.created_at}  {m.documents} documents, {m.paragraphs} paragraphs  corpus {m.corpus_fingerprint}{old}")
+    damaged = [info.version for info in infos if info.problem]
+    if pointer_problem:
+        good = [i.version for i in infos if not i.problem and i.manifest.format_version == FORMAT_VERSION]
+        then = (f" `citewise ask` and `serve` use the newest good version instead; `citewise index rollback {good[-1]}` "
+                "(or a rebuild) repairs it.") if good else " No version here can be served: run `citewise index rebuild`."
+        click.echo(f"Error: {pointer_problem}{then}", err=True)
+    if damaged:
+        click.echo(f"Error: damaged index versions: {', '.join(damaged)} (see above); rebuild, or roll back to a good one.", err=True)
+    if pointer_problem or damaged:
+        ctx.exit(1)
 
 
 @command.command("rollback")
@@ -200,8 +216,11 @@ def info(ctx: click.Context, data_dir: Path | None) -> None:
     from index import DataDir, Manifest
 
     settings = settings_from(ctx, data_dir=data_dir)
+    data = DataDir(settings.data_dir)
+    if data.pointer_problem() and data.current():
+        click.echo(f"warning: {data.pointer_problem()} Showing {data.current()}, the newest version.", err=True)
     try:
-        manifest = Manifest.load(DataDir(settings.data_dir).current_path())
+        manifest = Manifest.load(data.current_path())
     except (FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps(asdict(manifest), indent=2))
