@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import json
 from dataclasses import asdict
-from collections.abc import Callable
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chat.engine import Engine
@@ -52,12 +54,14 @@ _ASK_ERRORS = {
 }
 
 
-def api_router(engine: Engine, guard: Callable[[Request], None]) -> APIRouter:
+def api_router(engine: Engine) -> APIRouter:
     """The API routes, answering from whatever index version ``engine`` holds at request time.
+
+    The rate limit, origin, token and size checks are ``chat.security.RequestGuard``'s, run
+    before the body is read.
 
     Args:
         engine: Answers questions; its ``index`` may be swapped while serving.
-        guard: Dependency run before each ``/api`` route (rate limit, token).
     """
     router = APIRouter()
 
@@ -67,7 +71,7 @@ def api_router(engine: Engine, guard: Callable[[Request], None]) -> APIRouter:
         manifest = asdict(engine.index.manifest)
         return {"status": "ok", "index": {name: manifest[name] for name in HEALTH_FIELDS}}
 
-    @router.post("/api/ask", tags=["ask"], dependencies=[Depends(guard)], responses=_ASK_ERRORS)
+    @router.post("/api/ask", tags=["ask"], responses=_ASK_ERRORS)
     def ask(request: AskRequest) -> dict:
         """Answer a question from the documents; every sentence of the answer cites a paragraph.
 
@@ -84,5 +88,45 @@ def api_router(engine: Engine, guard: Callable[[Request], None]) -> APIRouter:
         if rest == "ask":
             raise HTTPException(405, "Ask with POST /api/ask and a JSON body; see /docs.", headers={"Allow": "POST"})
         raise HTTPException(404, f"There is no /api/{rest}; the API is described at /docs.")
+
+    return router
+
+
+def docs_router(app: FastAPI) -> APIRouter:
+    """``GET /docs``: the API reference as one plain page, from ``app``'s OpenAPI schema.
+
+    Swagger UI would load its scripts from a CDN; this page loads nothing at all. The
+    machine-readable schema stays at ``/openapi.json``.
+    """
+    router = APIRouter()
+
+    @router.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        schema = app.openapi()
+        parts = [f"<h1>{html.escape(schema['info']['title'])} API</h1>", f"<p>{html.escape(schema['info'].get('description', ''))}</p>",
+                 '<p>The OpenAPI schema: <a href="/openapi.json">/openapi.json</a>.</p>']
+        for path, methods in schema.get("paths", {}).items():
+            for method, operation in methods.items():
+                parts.append(f"<h2>{html.escape(method.upper())} {html.escape(path)}</h2>")
+                parts.append(f"<p>{html.escape(operation.get('description') or operation.get('summary', ''))}</p>")
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+                if body:
+                    parts.append(f"<h3>Request body</h3><pre>{html.escape(json.dumps(body, indent=2))}</pre>")
+                answers = "".join(
+                    f"<li>{html.escape(code)}: {html.escape(answer.get('description', ''))}</li>"
+                    for code, answer in operation.get("responses", {}).items()
+                )
+                parts.append(f"<h3>Responses</h3><ul>{answers}</ul>")
+        schemas = schema.get("components", {}).get("schemas", {})
+        if schemas:
+            parts.append(f"<h2>Schemas</h2><pre>{html.escape(json.dumps(schemas, indent=2))}</pre>")
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>citewise API</title>'
+            "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+            "pre{background:#f4f4f5;padding:1rem;overflow:auto}</style></head><body>"
+            + "".join(parts)
+            + "</body></html>"
+        )
+        return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"})
 
     return router

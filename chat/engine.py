@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -22,20 +23,38 @@ _REFERRING = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she
 _FOLLOW_UP_WORDS = 6
 
 
+def _readable(text: str, what: str) -> None:
+    # A lone surrogate ("\ud800" in JSON) is valid JSON but no text: the tokenizer would fail on it.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QuestionError(f"{what} holds a lone surrogate (an invalid \\ud800-\\udfff escape): send valid Unicode text.") from None
+
+
+def _visible(text: str) -> bool:
+    # Zero-width and other format characters (Cf: U+200B, U+FEFF, U+2060, ...) show nothing.
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
+
+
 def check_question(question: object, max_chars: int) -> str:
     """The question, stripped, or a ``QuestionError`` saying what is wrong with it."""
     if not isinstance(question, str):
         raise QuestionError(f"The question must be a string, not {type(question).__name__}.")
     question = question.strip()
-    if not question:
-        raise QuestionError("The question is empty: ask something about the documents.")
     if len(question) > max_chars:
         raise QuestionTooLongError(f"The question is {len(question)} characters long; the limit is {max_chars}.")
+    _readable(question, "The question")
+    if not _visible(question):
+        raise QuestionError("The question is empty: ask something about the documents.")
     return question
 
 
-def check_history(history: object) -> list[dict]:
-    """The conversation as ``[{"role", "content"}]``, or a ``QuestionError``."""
+def check_history(history: object, max_turns: int = 20, max_chars: int = 4000) -> list[dict]:
+    """The conversation as ``[{"role", "content"}]``, or a ``QuestionError``.
+
+    Only the last ``max_turns`` turns are kept, each cut to ``max_chars`` characters: a
+    follow-up reads only the previous question, so a longer history would only cost time.
+    """
     if history is None:
         return []
     if not isinstance(history, Sequence) or isinstance(history, (str, bytes)):
@@ -46,8 +65,13 @@ def check_history(history: object) -> list[dict]:
             raise QuestionError(
                 f'history turn {number} is malformed: each turn needs "role" ("user" or "assistant") and "content" (a string).'
             )
-        turns.append({"role": turn["role"], "content": turn["content"]})
-    return turns
+        turns.append(turn)
+    kept = []
+    for number, turn in enumerate(turns[-max_turns:], start=max(1, len(turns) - max_turns + 1)):
+        content = turn["content"][:max_chars]
+        _readable(content, f"history turn {number}")
+        kept.append({"role": turn["role"], "content": content})
+    return kept
 
 
 def retrieval_query(question: str, history: list[dict]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
@@ -26,15 +27,24 @@ class FeedbackLog:
     """Appends one JSON object a line: time, rating, index version, and the answer's JSON.
 
     Each record is written with a single ``write`` under a lock, so concurrent votes
-    never interleave inside a line.
+    never interleave inside a line. Lines are pure ASCII (``ensure_ascii``): no U+2028,
+    U+0085 or other character a line-based reader would split on ever reaches the file.
+    The log is bounded: once it reaches ``max_bytes`` it becomes ``<name>.1`` (replacing
+    the previous one) and a new log starts, so votes take at most twice that on disk.
 
     Args:
         path: The JSONL file; its folder is created if needed.
+        max_bytes: Size at which the log is rotated.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int = 10 * 1024 * 1024) -> None:
         self.path = Path(path)
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
+
+    @property
+    def rotated(self) -> Path:
+        return self.path.with_name(self.path.name + ".1")
 
     def record(self, answer: Answer, liked: bool) -> dict:
         """Append a vote on ``answer`` and return the record written."""
@@ -44,9 +54,16 @@ class FeedbackLog:
             "index_version": answer.index_version,
             **answer.to_dict(),
         }
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        line = json.dumps(entry, ensure_ascii=True) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                full = self.path.stat().st_size + len(line) > self.max_bytes
+            except FileNotFoundError:
+                full = False
+            if full:
+                os.replace(self.path, self.rotated)
+                log.info("feedback log reached %d KiB: moved to %s", self.max_bytes // 1024, self.rotated)
             with open(self.path, "a", encoding="utf-8") as handle:
                 handle.write(line)
         log.info("feedback %s on %r saved to %s", entry["rating"], answer.question[:80], self.path)

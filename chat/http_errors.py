@@ -73,9 +73,15 @@ async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     return error_response(error.status_code, str(error.detail), getattr(error, "headers", None))
 
 
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    # Starlette logs the traceback for the operator; the client gets the one shape, no trace.
+    return error_response(500, "The server failed to answer this request; the error is in its log.")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every API error in the one shape; no stack trace ever reaches a client."""
     for kind in ERROR_STATUS:
         app.add_exception_handler(kind, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -9,19 +9,23 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
+from gradio.routes import App as GradioApp  # noqa: E402
+from starlette.routing import Mount  # noqa: E402
 
-from chat.api import api_router  # noqa: E402
+from chat.api import api_router, docs_router  # noqa: E402
 from chat.engine import Engine  # noqa: E402
 from chat.feedback import FeedbackLog, feedback_path  # noqa: E402
 from chat.http_errors import error_response, install_error_handlers  # noqa: E402
 from chat.rate_limit import RateLimiter  # noqa: E402
-from chat.security import BodyLimit, LoginLimit, SecurityHeaders, guard, install_cors  # noqa: E402
+from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions  # noqa: E402
 from chat.settings import Settings  # noqa: E402
 from chat.ui import build_ui, page_options  # noqa: E402
 from chat.widget import check_origins, widget_router  # noqa: E402
 from index import Embedder, LazyEmbedder  # noqa: E402
 
 log = logging.getLogger(__name__)
+
+PAGE_QUEUE_SIZE = 100
 
 
 def create_app(engine: Engine, settings: Settings) -> FastAPI:
@@ -44,17 +48,39 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         description="Answers from your documents, every sentence cited. Errors are "
         '`{"ok": false, "error": "<message>", "status": <code>}`.',
         version="1",
+        # FastAPI's /docs and /redoc load their scripts from a CDN; ours is self-contained.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(api_router(engine, guard(settings, limiter)))
+    app.include_router(api_router(engine))
+    app.include_router(docs_router(app))
     app.include_router(widget_router(settings))
+    page_app: list = []  # Gradio's app, once mounted: it holds the page's login sessions
     # Added last = outermost: CORS headers go on every answer, refusals included.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_kb * 1024, refusal=error_response)
-    app.add_middleware(LoginLimit, limiter=limiter, refusal=error_response)
+    app.add_middleware(
+        RequestGuard,
+        settings=settings,
+        limiter=limiter,
+        refusal=error_response,
+        page_session=lambda cookies: bool(page_app) and page_sessions(page_app[0])(cookies),
+    )
     app.add_middleware(SecurityHeaders)
     install_cors(app, settings)
-    page = build_ui(engine, settings, limiter, FeedbackLog(feedback_path(settings)))
-    return gr.mount_gradio_app(app, page, path="/", **page_options(settings))
+    page = build_ui(engine, settings, FeedbackLog(feedback_path(settings), settings.feedback_max_kb * 1024))
+    # api_open=False: the page's answer and vote functions run only through the queue, whose
+    # join the guard counts (Gradio's default lets POST /gradio_api/run/chat skip it);
+    # max_size bounds what waiting events can hold, whatever the number of clients.
+    page.queue(api_open=False, max_size=PAGE_QUEUE_SIZE)
+    mounted = gr.mount_gradio_app(app, page, path="/", **page_options(settings))
+    page_app.extend(route.app for route in mounted.routes if isinstance(route, Mount) and isinstance(route.app, GradioApp))
+    return mounted
+
+
+def uvicorn_options(settings: Settings) -> dict:
+    """How uvicorn serves: its own proxy-header handling off (it would trust X-Forwarded-For
+    from 127.0.0.1 by default); ``RequestGuard`` believes only ``trusted_proxies``."""
+    return {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False, "forwarded_allow_ips": ""}
 
 
 def run(settings: Settings, embedder: Embedder | LazyEmbedder | None = None) -> None:
@@ -65,11 +91,14 @@ def run(settings: Settings, embedder: Embedder | LazyEmbedder | None = None) -> 
     app = create_app(engine, settings)  # first: a bad setting stops here, before any thread starts
     engine.follow_current(settings.reload_seconds)
     log.info(
-        "serving http://%s:%s (origins allowed: %s; token: %s; rate limit: %s a minute per client)",
+        "serving http://%s:%s (origins allowed: %s; token: %s; rate limit: %s a minute per client; "
+        "trusted proxies: %s; extra host names: %s)",
         settings.host,
         settings.port,
         ", ".join(settings.allow_origins) or "none",
         "required" if settings.token else "none",
         settings.rate_limit or "off",
+        ", ".join(settings.trusted_proxies) or "none",
+        ", ".join(settings.allow_hosts) or "none",
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, **uvicorn_options(settings))

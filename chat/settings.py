@@ -7,6 +7,7 @@ variables ``CITEWISE_<NAME>`` and command-line flags.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -83,10 +84,26 @@ class Settings:
         30, "Requests a minute per client (API questions, page questions and votes); 0 turns the limit off."
     )
     max_request_kb: int = _setting(64, "Largest API request body (question plus history), in KiB; bigger ones get 413.")
+    max_page_request_kb: int = _setting(
+        1024, "Largest request body to the chat page's own routes (Gradio's queue, a question with the chat so far, a "
+        "vote, the login form), in KiB; bigger ones get 413 before anything reads them."
+    )
+    trusted_proxies: list[str] = _setting(
+        [], "Reverse proxies (IP addresses or networks like 10.0.0.0/8) whose X-Forwarded-For and X-Forwarded-Proto "
+        "are believed; from any other peer those headers are dropped. Empty trusts none: a client is its peer address."
+    )
+    allow_hosts: list[str] = _setting(
+        [], "Host names the server answers to besides the bind host, localhost and IP addresses (a defence against DNS "
+        "rebinding); other Host headers get 400. * allows any."
+    )
     page_title: str = _setting("citewise", "Title of the chat page.")
     page_description: str = _setting("", "One line under the title about the documents; empty describes the index.")
     examples: list[str] = _setting([], "Example questions on an empty chat; empty takes them from the section headings.")
     feedback_log: str = _setting("", "JSONL file for thumbs up/down; empty means <data_dir>/feedback.jsonl.")
+    feedback_max_kb: int = _setting(
+        10_240, "Size of the feedback log, in KiB, at which it is rotated to <feedback_log>.1 (replacing an older one), "
+        "so the votes on disk stay under twice this."
+    )
 
     def __post_init__(self) -> None:
         from index import FUSION_METHODS
@@ -97,9 +114,20 @@ class Settings:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
-                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb"):
+                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb",
+                     "feedback_max_kb"):
             if getattr(self, name) < 1:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"Invalid trusted proxy: {proxy!r}. Give an IP address or a network, like 127.0.0.1 or 10.0.0.0/8."
+                ) from None
+        for host in self.allow_hosts:
+            if host != "*" and (not host or any(c in host for c in "/:@ ")):
+                raise ValueError(f"Invalid allowed host: {host!r}. Give a host name without scheme or port, like chat.example.")
         for name in ("reload_seconds", "watch_debounce_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be 0 or more seconds.")

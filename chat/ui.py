@@ -19,9 +19,8 @@ import gradio as gr  # noqa: E402
 from chat.engine import Engine  # noqa: E402
 from chat.errors import QuestionError  # noqa: E402
 from chat.feedback import FeedbackLog, ShownAnswers  # noqa: E402
-from chat.rate_limit import RateLimitedError, RateLimiter  # noqa: E402
 from chat.render import answer_id_of, escape, render_answer, render_panel, sentence_count  # noqa: E402
-from chat.security import client_of, token_matches  # noqa: E402
+from chat.security import token_matches  # noqa: E402
 from chat.settings import Settings  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
@@ -29,6 +28,9 @@ _SANS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "
 _MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 _EXAMPLES = 4
 _TAG = re.compile(r"<[^>]+>")
+# Earlier turns the engine is given: a follow-up reads only the previous question, so a
+# longer chat costs nothing more (the request size cap bounds what Gradio itself parses).
+HISTORY_TURNS = 20
 
 
 def message_text(content: object) -> str:
@@ -83,12 +85,10 @@ def show_questions_as_text(chatbot: gr.Chatbot) -> gr.Chatbot:
 
 
 def conversation(history: list[dict]) -> list[dict]:
-    """The page's chat history as the engine's ``[{"role", "content"}]`` turns, as plain text."""
-    return [
-        {"role": turn["role"], "content": message_text(turn.get("content"))}
-        for turn in history
-        if turn.get("role") in ("user", "assistant")
-    ]
+    """The page's chat history as the engine's ``[{"role", "content"}]`` turns, as plain text:
+    its last ``HISTORY_TURNS`` turns, all a follow-up needs."""
+    turns = [turn for turn in history if isinstance(turn, dict) and turn.get("role") in ("user", "assistant")]
+    return [{"role": turn["role"], "content": message_text(turn.get("content"))} for turn in turns[-HISTORY_TURNS:]]
 
 
 def example_questions(engine: Engine, settings: Settings) -> list[str]:
@@ -138,44 +138,53 @@ def page_options(settings: Settings) -> dict:
     return options
 
 
-def record_vote(
-    engine: Engine, feedback: FeedbackLog, shown: ShownAnswers, history: list[dict], message: int, liked: bool
-) -> dict | None:
-    """Save a vote on the answer at ``history[message]`` with its question, text and citations.
+class VoteError(Exception):
+    """A vote on something that is not an answer this server showed (or no longer remembers)."""
 
-    The answer is the one the page showed, remembered by its id, with the index version
-    that produced it. One the server no longer remembers (it restarted, or thousands of
-    answers came since) is asked again from the same question and earlier turns, so the
-    log still holds full citations rather than the page's HTML.
 
-    Returns:
-        The record written, or None when no question precedes the message.
+def record_vote(feedback: FeedbackLog, shown: ShownAnswers, message: object, liked: bool) -> dict:
+    """Save a vote on the answer shown as ``message`` with its question, text and citations.
+
+    The answer is the one the page showed, found by the id the server gave it, with the
+    index version that produced it. Nothing is asked again and nothing else the page sends
+    is read: a vote costs the same whatever the chat holds.
+
+    Raises:
+        VoteError: ``message`` carries no answer id this server handed out and still remembers.
     """
-    asked = [i for i, turn in enumerate(history[:message]) if turn.get("role") == "user"]
-    if not asked:
-        return None
-    content = history[message].get("content") if message < len(history) else None
-    answer_id = answer_id_of(content) if isinstance(content, str) else None
+    content = message_text_raw(message)
+    answer_id = answer_id_of(content) if content else None
     answer = shown.get(answer_id) if answer_id else None
     if answer is None:
-        question = message_text(history[asked[-1]].get("content"))
-        answer = engine.ask(question, conversation(history[: asked[-1]]))
+        raise VoteError("This answer can no longer be voted on (the server restarted or it is too old): ask again to vote.")
     return feedback.record(answer, liked)
+
+
+def message_text_raw(content: object) -> str:
+    """The markup of a chat message as the page holds it (a string, or a list of text parts)."""
+    if isinstance(content, list):
+        return "".join(message_text_raw(part) for part in content[:8])
+    if isinstance(content, dict):
+        return message_text_raw(content.get("text", content.get("content", "")))
+    return content if isinstance(content, str) else ""
 
 
 def _notice(message: str) -> str:
     return f'<div class="cw-answer cw-notice"><p class="cw-text">{escape(message)}</p></div>'
 
 
-def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback: FeedbackLog) -> gr.Blocks:
-    """The chat page, answering from whatever index version ``engine`` holds at each question."""
+def build_ui(engine: Engine, settings: Settings, feedback: FeedbackLog) -> gr.Blocks:
+    """The chat page, answering from whatever index version ``engine`` holds at each question.
 
-    def respond(message: str, history: list[dict], request: gr.Request):
+    The rate limit, token and size checks run before Gradio queues an event
+    (``chat.security.RequestGuard``), so nothing here counts requests.
+    """
+
+    def respond(message: str, history: list[dict]):
         try:
-            limiter.check(client_of(request))
             # Retry and undo hand back the question as shown, i.e. escaped.
             answer = engine.ask(html.unescape(message), conversation(history))
-        except (QuestionError, RateLimitedError) as error:
+        except QuestionError as error:
             yield _notice(str(error)), gr.skip()
             return
         answer_id = uuid.uuid4().hex[:10]
@@ -185,17 +194,15 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
             yield render_answer(answer, answer_id, shown), gr.skip()
         yield render_answer(answer, answer_id), render_panel(answer, answer_id)
 
-    def vote(data: gr.LikeData, history: list[dict], request: gr.Request) -> None:
+    def vote(data: gr.LikeData) -> None:
         if data.liked not in (True, False):
             return
-        message = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         try:
-            limiter.check(client_of(request))
-            saved = record_vote(engine, feedback, answers_shown, history, message, data.liked)
-        except (QuestionError, RateLimitedError) as error:
-            raise gr.Error(str(error)) from None
-        if saved:
-            gr.Info("Thanks: your vote is saved with the answer and its sources.")
+            record_vote(feedback, answers_shown, data.value, data.liked)
+        except VoteError as error:
+            gr.Warning(str(error))
+            return
+        gr.Info("Thanks: your vote is saved with the answer and its sources.")
 
     answers_shown = ShownAnswers()
     examples = example_questions(engine, settings)
@@ -238,5 +245,6 @@ def build_ui(engine: Engine, settings: Settings, limiter: RateLimiter, feedback:
             with gr.Column(scale=2, min_width=260, elem_id="cw-side"):
                 gr.HTML('<h2 class="cw-side-title">Sources</h2>')
                 panel.render()
-        chatbot.like(vote, [chatbot], None)
+        # No inputs: the vote reads only the liked message, never the whole chat.
+        chatbot.like(vote, None, None)
     return page

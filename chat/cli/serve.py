@@ -19,11 +19,26 @@ from chat.cli.common import CORPUS, DATA_DIR, MODEL, settings_from
 )
 @click.option("--token", metavar="SECRET", help="Require this token (Authorization: Bearer SECRET) for the API and the page.")
 @click.option("--rate-limit", type=int, metavar="N", help="Requests a minute per client; 0 turns the limit off. [default: 30]")
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="IP",
+    help="A reverse proxy (address or network) whose X-Forwarded-For names the client; repeat for more. [default: none]",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name the server answers to besides its bind host, localhost and IP addresses; repeat for more. "
+    "[default: none]",
+)
 @DATA_DIR
 @CORPUS
 @MODEL
 @click.pass_context
-def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus, model) -> None:
+def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, allow_hosts, data_dir, corpus, model) -> None:
     """Serve the chat page at /, the JSON API at /api/ask (docs at /docs) and the widget.
 
     With no index in the data directory yet, one is built from the corpus first; after
@@ -33,6 +48,7 @@ def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus,
     Example:
         citewise serve --port 7860
         citewise serve --allow-origin http://intranet.example --token s3cret --rate-limit 30
+        citewise serve --host 0.0.0.0 --allow-host chat.example --trusted-proxy 10.0.0.2
     """
     from chat.cli.index import lazy_embedder, rebuild_corpus, rebuild_errors
     from chat.server import run
@@ -45,6 +61,8 @@ def command(ctx, host, port, allow_origins, token, rate_limit, data_dir, corpus,
         allow_origins=list(allow_origins) or None,
         token=token,
         rate_limit=rate_limit,
+        trusted_proxies=list(trusted_proxies) or None,
+        allow_hosts=list(allow_hosts) or None,
         data_dir=data_dir,
         corpus=corpus,
         model=model,

@@ -46,3 +46,25 @@ def test_shown_answers_forget_the_oldest_first():
         shown.remember(answer_id, an_answer(answer_id))
     assert shown.get("a") is None
     assert shown.get("b").question == "b" and shown.get("c").question == "c"
+
+
+def test_feedback_lines_hold_no_character_a_line_reader_splits_on(tmp_path):
+    # Issue 14, point 9: U+2028 and U+0085 written raw split one record in two for splitlines().
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    question = "Line\u2028separator, next\u0085line, paragraph\u2029end?"
+    log.record(an_answer(question), True)
+    raw = log.path.read_bytes()
+    assert raw.isascii()
+    lines = log.path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["question"] == question
+
+
+def test_the_log_is_rotated_at_its_cap_so_votes_stay_bounded_on_disk(tmp_path):
+    # Issue 14, point 3: the log grew without a cap.
+    log = FeedbackLog(tmp_path / "feedback.jsonl", max_bytes=20_000)
+    for i in range(60):
+        log.record(an_answer(f"q{i} " + "x" * 5000), True)
+    assert log.path.stat().st_size <= 20_000 and log.rotated.stat().st_size <= 20_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback.jsonl", "feedback.jsonl.1"]
+    last = json.loads(log.path.read_text().splitlines()[-1])
+    assert last["question"].startswith("q59 ")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import gradio as gr
 import httpx
@@ -11,10 +10,15 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
+from pathlib import Path
+
+from chat.answer import Answer, Citation
 from chat.feedback import FeedbackLog, ShownAnswers
 from chat.render import render_answer
-from chat.ui import conversation, example_questions, message_text, record_vote, show_questions_as_text
+from chat.settings import Settings
+from chat.ui import VoteError, build_ui, conversation, example_questions, message_text, record_vote, show_questions_as_text
 from tests.chat.conftest import HOSTILE_QUESTION, PAYLOADS, TOKEN
+from tests.chat.test_guard import StubEngine
 
 
 @pytest.fixture(scope="module")
@@ -88,31 +92,47 @@ def test_page_history_becomes_plain_engine_turns():
     assert message_text("a < b") == "a < b"
 
 
-def test_a_vote_logs_the_answer_the_page_showed(article_engine, tmp_path):
+def a_shown_answer(question: str) -> Answer:
+    citation = Citation(1, "doc.txt", 3, "Intro", "A paragraph. It says so.", "It says so.", 0.8, spans=((13, 24),))
+    return Answer(question, "It says so. [1]", True, [citation], index_version="v0007")
+
+
+def test_a_vote_logs_the_answer_the_page_showed(tmp_path):
     log, shown = FeedbackLog(tmp_path / "votes" / "feedback.jsonl"), ShownAnswers()
-    question = "When was the defense treaty signed?"
-    answer = article_engine.ask(question)
     # What the page showed under this id is what gets logged, not an answer computed anew
-    # (a swapped-in index could answer differently): a marked answer proves which one it is.
-    showed = replace(answer, answer=answer.answer + " (as shown)")
+    # (a swapped-in index could answer differently).
+    showed = a_shown_answer("When was the defense treaty signed?")
     shown.remember("0a1b2c3d4e", showed)
-    history = [{"role": "user", "content": question}, {"role": "assistant", "content": render_answer(showed, "0a1b2c3d4e")}]
-    record = record_vote(article_engine, log, shown, history, 1, liked=False)
-    assert record["rating"] == "down" and record["question"] == question
-    assert record["answer"].endswith("(as shown)") and record["citations"] == showed.to_dict()["citations"]
-    assert record["index_version"] == article_engine.index.manifest.version
+    liked = [{"type": "text", "text": render_answer(showed, "0a1b2c3d4e")}]  # Gradio's LikeData.value
+    record = record_vote(log, shown, liked, liked=False)
+    assert record["rating"] == "down" and record["question"] == showed.question
+    assert record["answer"] == showed.answer and record["citations"] == showed.to_dict()["citations"]
+    assert record["index_version"] == "v0007"
 
 
-def test_a_vote_on_a_forgotten_answer_asks_again_and_still_logs_citations(article_engine, tmp_path):
-    log = FeedbackLog(tmp_path / "feedback.jsonl")
-    history = [
-        {"role": "user", "content": "When was the defense treaty signed?"},
-        {"role": "assistant", "content": '<div class="cw-answer" id="cw-ffffffffff">…</div>'},
-    ]
-    record = record_vote(article_engine, log, ShownAnswers(), history, 1, liked=True)
-    assert record["rating"] == "up" and record["citations"] and "1960" in record["answer"]
-    assert record_vote(article_engine, log, ShownAnswers(), history[1:], 0, liked=True) is None, "no question before it"
-    assert len(log.path.read_text().splitlines()) == 1
+@pytest.mark.parametrize(
+    "message",
+    [
+        '<div class="cw-answer" id="cw-ffffffffff">an answer id never handed out</div>',
+        "a question, not an answer",
+        [{"type": "text", "text": "x" * 100_000}],
+        None,
+    ],
+)
+def test_a_vote_on_an_answer_never_shown_is_refused_and_nothing_is_asked(tmp_path, message):
+    # Issue 14, point 3: any message index used to make the server ask the last question again.
+    log, shown = FeedbackLog(tmp_path / "feedback.jsonl"), ShownAnswers()
+    shown.remember("0a1b2c3d4e", a_shown_answer("Shown?"))
+    with pytest.raises(VoteError, match="ask again to vote"):
+        record_vote(log, shown, message, liked=True)
+    assert not log.path.exists()
+
+
+def test_the_page_sends_no_history_with_a_vote():
+    # A vote event carried the whole chat (200,000 turns cost seconds of CPU); now it carries the liked message only.
+    page = build_ui(StubEngine(), Settings(examples=["Why?"]), FeedbackLog(Path("unused.jsonl")))
+    likes = [d for d in page.config["dependencies"] if any(t[1] == "like" for t in d["targets"])]
+    assert likes and all(d["inputs"] == [] for d in likes)
 
 
 def test_the_page_accepts_no_uploads(open_server):
@@ -131,3 +151,4 @@ def test_typed_markup_shows_as_text_however_often_the_history_is_shown():
         assert user.content[0].text == '&lt;img src=x onerror="alert(1)"&gt; &amp; &lt;b&gt;why&lt;/b&gt;?'
         assert assistant.content[0].text == "<div>ok</div>", "our answers are HTML already"
     assert message_text(again.root[0].model_dump()["content"]) == question
+
