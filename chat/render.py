@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 
 from chat.answer import MARKER, Answer, Citation
 
@@ -16,6 +17,18 @@ from chat.answer import MARKER, Answer, Citation
 def escape(text: str) -> str:
     """``text`` as inert HTML: tags shown as text, line breaks kept without blank lines."""
     return html.escape(text).replace("\r", "").replace("\n", "<br>")
+
+
+# Every ASCII punctuation mark as a numeric entity: the browser shows the character, and a
+# Markdown renderer reads an entity as a literal character, never as syntax (CommonMark 2.5).
+_AS_TEXT = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
+
+
+def escape_text(text: str) -> str:
+    """``text`` as inert HTML *and* inert Markdown, for places Gradio renders as Markdown
+    (a user's message in the chat): ``![x](http://host/pixel.png)``, ``**b**``, ``<img>`` and
+    bare URLs all show as the characters typed. ``html.unescape`` gives ``text`` back."""
+    return text.translate(_AS_TEXT)
 
 
 def highlight(text: str, spans: tuple[tuple[int, int], ...]) -> str:

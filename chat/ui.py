@@ -19,7 +19,7 @@ import gradio as gr  # noqa: E402
 from chat.engine import Engine  # noqa: E402
 from chat.errors import QuestionError  # noqa: E402
 from chat.feedback import FeedbackLog, ShownAnswers  # noqa: E402
-from chat.render import answer_id_of, escape, render_answer, render_panel, sentence_count  # noqa: E402
+from chat.render import answer_id_of, escape, escape_text, render_answer, render_panel, sentence_count  # noqa: E402
 from chat.security import token_matches  # noqa: E402
 from chat.settings import Settings  # noqa: E402
 
@@ -53,7 +53,9 @@ def message_text(content: object) -> str:
 
 def _as_text(text: str) -> str:
     # Unescape first, so a question shown again (the whole history is re-sent) is not escaped twice.
-    return html.escape(html.unescape(text), quote=False)
+    # escape_text makes every punctuation mark an entity: neither HTML nor Markdown
+    # (``![x](http://...)``, ``**``, autolinks) can form out of what someone typed.
+    return escape_text(html.unescape(text))
 
 
 def _question_as_text(message: object) -> object:
@@ -70,7 +72,9 @@ def _question_as_text(message: object) -> object:
 
 def show_questions_as_text(chatbot: gr.Chatbot) -> gr.Chatbot:
     """Make ``chatbot`` show what people type as text: a question holding ``<img onerror=...>``
-    shows those characters (Gradio's sanitizer alone would silently drop them).
+    or Markdown such as ``![x](http://host/pixel.png)`` shows those characters (Gradio's
+    sanitizer alone would silently drop the first and render the second). Example questions
+    made from section headings become such user messages when clicked.
 
     Wraps this one instance's ``postprocess`` rather than subclassing: Gradio writes a
     ``.pyi`` stub next to the module of every Component subclass it sees.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import gradio as gr
@@ -11,6 +12,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
 from pathlib import Path
+
+from markdown_it import MarkdownIt
 
 from chat.answer import Answer, Citation
 from chat.feedback import FeedbackLog, ShownAnswers
@@ -148,7 +151,44 @@ def test_typed_markup_shows_as_text_however_often_the_history_is_shown():
     again = chat.postprocess([message.model_dump() for message in shown.root])
     for value in (shown, again):
         user, assistant = value.root
-        assert user.content[0].text == '&lt;img src=x onerror="alert(1)"&gt; &amp; &lt;b&gt;why&lt;/b&gt;?'
+        assert "<" not in user.content[0].text and html.unescape(user.content[0].text) == question
         assert assistant.content[0].text == "<div>ok</div>", "our answers are HTML already"
     assert message_text(again.root[0].model_dump()["content"]) == question
 
+
+PIXEL = "![x](http://host/pixel.png)"
+
+
+def as_markdown(text: str) -> str:
+    """What a CommonMark renderer (as Gradio's chat bubbles are) makes of ``text``; raw HTML allowed, like Gradio."""
+    return MarkdownIt("commonmark", {"html": True}).render(text)
+
+
+def test_markdown_typed_as_a_question_shows_as_text():
+    # Issue 14, point 7: a typed question holding an image link loaded the image in the bubble.
+    chat = show_questions_as_text(gr.Chatbot(render=False))
+    for question in (PIXEL, "**bold** [link](http://x.example) `code` www.x.example <b>b</b> # heading"):
+        shown = chat.postprocess([{"role": "user", "content": question}])
+        again = chat.postprocess([message.model_dump() for message in shown.root])
+        for value in (shown, again):
+            text = value.root[0].content[0].text
+            rendered = as_markdown(text)
+            assert not re.search(r"<(img|a|strong|code|b|h1)\b", rendered), rendered
+            assert html.unescape(re.sub(r"</?p>", "", rendered)).strip() == question
+        assert message_text(again.root[0].model_dump()["content"]) == question
+
+
+def test_an_example_question_from_a_markdown_heading_stays_text_when_clicked():
+    engine = StubEngine(sections=[f"Harbour rules {PIXEL} today"])
+    (example,) = example_questions(engine, Settings())
+    assert PIXEL in example, "the example shows the heading as it is (Gradio shows examples as plain text)"
+    chat = show_questions_as_text(gr.Chatbot(render=False))
+    bubble = chat.postprocess([{"role": "user", "content": example}]).root[0].content[0].text  # the click, as Gradio does it
+    assert "<img" not in as_markdown(bubble) and PIXEL in html.unescape(as_markdown(bubble))
+
+
+def test_markdown_in_document_text_stays_text_in_an_answer():
+    citation = Citation(1, "doc.txt", 3, f"Rules {PIXEL}", f"It says {PIXEL} so.", "It says", 0.8, spans=((0, 7),))
+    answer = Answer("Why?", f"It says {PIXEL} so. [1]", True, [citation])
+    rendered = as_markdown(render_answer(answer, "0a1b2c3d4e"))
+    assert "<img" not in rendered and PIXEL in html.unescape(rendered)
