@@ -69,7 +69,13 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     return error_response(422, describe_validation(error))
 
 
+# What FastAPI raises (as a 400) for a body it cannot decode, e.g. bytes that are not UTF-8.
+_UNPARSABLE = "There was an error parsing the body"
+
+
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
+    if error.status_code == 400 and error.detail == _UNPARSABLE:
+        return error_response(422, "The request body is not valid JSON (it must be UTF-8 text).")
     return error_response(error.status_code, str(error.detail), getattr(error, "headers", None))
 
 

@@ -228,6 +228,7 @@ def test_the_bind_host_and_allowed_hosts_are_served():
         ('{"question": "Why?", "history": [{"role": "user", "content": "a\\udfffb"}]}', "history turn 1"),
         ('{"question": "\\u200b\\u200d\\ufeff\\u2060"}', "The question is empty"),
         ('{"question": ', "not valid JSON"),
+        (b'{"question": "\xff"}', "not valid JSON"),  # not UTF-8: FastAPI's own 400
     ],
 )
 def test_odd_input_gets_a_clear_422(body, message):
