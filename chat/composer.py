@@ -1,4 +1,16 @@
-"""Retrieved paragraphs to a short answer built from their best sentences, each cited."""
+"""Retrieved paragraphs to a short answer: the sentence that answers first, each claim cited.
+
+Every sentence of the retrieved paragraphs gets two scores:
+
+* **evidence**, how strongly it (and its paragraph) matches the question: what ``min_score``
+  is compared with, so that a question the documents do not answer is refused;
+* **order**, evidence plus how many of the question's words the sentence itself holds and
+  whether it holds the kind of answer asked for (a number for "how many", a date for
+  "when"): the best of these opens the answer.
+
+A question that wants a kind of answer no sentence holds, or names something (a name, a
+year) that the answering paragraph never mentions, is refused, saying what is missing.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chat.answer import Answer, Citation
+from chat.question import KIND_NAMES, Part, asked_about, cells, holds, named, wanted_kind
 from chat.settings import Settings
 from index import Hit, SearchIndex
 
@@ -15,65 +28,207 @@ from index import Hit, SearchIndex
 _PARAGRAPH_WEIGHT = 0.3
 _MIN_SENTENCE_WORDS = 4
 _NEAR_DUPLICATE = 0.95
+_MAX_LIST_ITEMS = 12
+_OPENING_QUOTES, _CLOSING_QUOTES = "“‘", "”’"
 
 
 @dataclass(frozen=True)
 class _Candidate:
     rank: int
     hit: Hit
-    span: tuple[int, int]
     position: int
-    score: float
+    evidence: float
+    order: float
+    fits: bool
     vector: np.ndarray
 
 
-def _candidates(
-    index: SearchIndex, hits: list[Hit], query_vector: np.ndarray, query_text: str, coverage_weight: float
-) -> list[_Candidate]:
-    """Every sentence of ``hits`` long enough to cite, best first.
+@dataclass(frozen=True)
+class Reading:
+    """One part of a question, as searched: the part, its retrieved paragraphs, and the query
+    (text and vector) that found them (with a follow-up, the question read with the previous one)."""
 
-    A sentence scores by its similarity and its paragraph's, mixed with how much of the
-    question's weight (IDF) of words the paragraph holds: a rare word of the question
-    that the paragraph lacks (a name, a year) is a sign it answers something else.
-    """
-    coverage = index.coverage(query_text, [h.row for h in hits]) if coverage_weight else np.ones(len(hits))
+    part: Part
+    hits: list[Hit]
+    query_vector: np.ndarray
+    query_text: str
+
+
+def _candidates(index: SearchIndex, reading: Reading, settings: Settings) -> list[_Candidate]:
+    """Every sentence of the reading's paragraphs long enough to cite, best ``order`` first."""
+    hits, weight = reading.hits, settings.coverage_weight
+    coverage = index.coverage(reading.query_text, [h.row for h in hits], settings.unknown_word_weight) if weight else np.ones(len(hits))
     found = []
     for rank, hit in enumerate(hits):
         spans, vectors = index.sentences(hit.row)
-        similarities = vectors @ query_vector
+        similarities = vectors @ reading.query_vector
+        held = index.sentence_coverage(reading.query_text, hit.row)
         for position, (span, similarity) in enumerate(zip(spans, similarities)):
-            if len(hit.paragraph.text[span[0] : span[1]].split()) < _MIN_SENTENCE_WORDS:
-                continue
+            text = hit.paragraph.text[span[0] : span[1]]
+            if len(text.split()) < _MIN_SENTENCE_WORDS or (hit.paragraph.kind == "table" and position == 0):
+                continue  # too short to stand as a claim; a table's header row answers nothing
             similar = (1 - _PARAGRAPH_WEIGHT) * float(similarity) + _PARAGRAPH_WEIGHT * hit.dense
-            score = (1 - coverage_weight) * similar + coverage_weight * float(coverage[rank])
-            found.append(_Candidate(rank, hit, span, position, score, vectors[position]))
-    return sorted(found, key=lambda c: -c.score)
-
-
-def _select(candidates: list[_Candidate], max_sentences: int, margin: float) -> list[_Candidate]:
-    chosen: list[_Candidate] = []
-    for candidate in candidates:
-        if len(chosen) == max_sentences or candidate.score < candidates[0].score - margin:
-            break
-        if any(float(candidate.vector @ c.vector) > _NEAR_DUPLICATE for c in chosen):
-            continue
-        chosen.append(candidate)
-    return chosen
+            evidence = (1 - weight) * similar + weight * float(coverage[rank])
+            # A list's lead-in ("closed on these days:") holds what its items hold.
+            said = hit.paragraph.text[span[0] :] if text.endswith(":") else text
+            fits = holds(reading.part.kind, said, reading.part.text)
+            order = evidence + settings.sentence_coverage_weight * float(held[position]) + settings.answer_kind_weight * fits
+            found.append(_Candidate(rank, hit, position, evidence, order, fits, vectors[position]))
+    return sorted(found, key=lambda c: -c.order)
 
 
 def evidence(index: SearchIndex, hits: list[Hit], query_vector: np.ndarray, query_text: str, settings: Settings) -> float:
     """How strongly the best sentence of ``hits`` answers the query: the score ``min_score`` is compared with."""
-    candidates = _candidates(index, hits, query_vector, query_text, settings.coverage_weight)
-    return candidates[0].score if candidates else 0.0
+    reading = Reading(Part(query_text, None), hits, query_vector, query_text)
+    return max((c.evidence for c in _candidates(index, reading, settings)), default=0.0)
 
 
-def refusal(question: str, hits: list[Hit]) -> Answer:
+@dataclass(frozen=True)
+class _Missing:
+    """Why a part is not answered, in words for the reader."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A stretch of one paragraph that the answer quotes, with its sentence's evidence."""
+
+    hit: Hit
+    span: tuple[int, int]
+    score: float
+
+
+def _answer_part(index: SearchIndex, reading: Reading, settings: Settings) -> list[_Piece] | _Missing:
+    """What answers one part, the answering sentence first, or what is missing."""
+    kind = reading.part.kind
+    # "Who was the ambassador?" over documents that never say "ambassador": nobody to name.
+    thing = asked_about(reading.part.text) if kind and settings.require_names else None
+    if thing and not index.lexical.known_terms(thing):
+        return _Missing(f"They never mention any {thing}")
+    candidates = [c for c in _candidates(index, reading, settings) if c.evidence >= settings.min_score]
+    if not candidates:
+        return _Missing("Nothing in them answers this question closely enough to cite")
+    if kind and settings.require_answer_kind:
+        candidates = [c for c in candidates if c.fits]
+        if not candidates:
+            return _Missing(f"The passages closest to it give no {KIND_NAMES[kind]} for it")
+    names = named(reading.part.text) if settings.require_names else []
+    if names:
+        holding = [c for c in candidates if not index.lacks(names, c.hit.row)]
+        if not holding:
+            missing = index.lacks(names, candidates[0].hit.row)
+            return _Missing(f"The passages closest to it don't mention {' or '.join(missing)}")
+        candidates = holding
+    first = candidates[0]
+    chosen = [first]
+    for candidate in candidates[1:]:
+        if len(chosen) == settings.max_sentences or candidate.order < first.order - settings.sentence_margin:
+            break
+        if any(float(candidate.vector @ c.vector) > _NEAR_DUPLICATE for c in chosen):
+            continue
+        chosen.append(candidate)
+    return _pieces(index, chosen)
+
+
+def _pieces(index: SearchIndex, chosen: list[_Candidate]) -> list[_Piece]:
+    """The chosen sentences as quotable stretches: a list's lead-in with its items, a
+    quotation whole (with its attribution), each stretch once."""
+    pieces: list[_Piece] = []
+    for candidate in chosen:
+        spans = index.spans[candidate.hit.row]
+        start, end = _whole_quotation(candidate.hit.paragraph.text, spans, candidate.position)
+        if candidate.hit.paragraph.text[spans[end][0] : spans[end][1]].endswith(":"):
+            end = min(len(spans) - 1, end + _MAX_LIST_ITEMS)  # a lead-in never stands alone
+        span = (spans[start][0], spans[end][1])
+        if not any(p.hit.row == candidate.hit.row and p.span[0] <= span[0] and span[1] <= p.span[1] for p in pieces):
+            pieces.append(_Piece(candidate.hit, span, candidate.evidence))
+    return pieces
+
+
+def _whole_quotation(text: str, spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
+    """The first and last sentence positions around ``position`` that keep a quotation whole:
+    a ``[n]`` after a sentence must never land inside quotation marks."""
+    def open_before(offset: int) -> int:
+        before = text[:offset]
+        return sum(before.count(q) for q in _OPENING_QUOTES) - sum(before.count(q) for q in _CLOSING_QUOTES) + before.count('"') % 2
+
+    start = end = position
+    while start > 0 and open_before(spans[start][0]) > 0:
+        start -= 1
+    while end < len(spans) - 1 and open_before(spans[end][1]) > 0:
+        end += 1
+    return start, end
+
+
+def _read(piece: _Piece) -> str:
+    """A piece as the answer says it: a table row with its column headers ("Year: 1960; Event: ..."),
+    anything else as written."""
+    paragraph = piece.hit.paragraph
+    text = paragraph.text[piece.span[0] : piece.span[1]]
+    if paragraph.kind != "table" or "\n" in text:
+        return text
+    names, row = cells(paragraph.text.split("\n", 1)[0]), cells(text)
+    if len(names) == len(row) > 1:
+        return "; ".join(f"{name}: {cell}" for name, cell in zip(names, row))
+    return f"{row[0]}: {'; '.join(row[1:])}" if len(row) > 1 else text
+
+
+def refusal(question: str, hits: list[Hit], reason: str = "Nothing in them answers this question closely enough to cite") -> Answer:
     hint = ""
     sections = [h.paragraph.section for h in hits if h.paragraph.section]
     if sections:
         hint = f" The closest topic they cover is “{sections[0]}”."
-    text = f"The documents don't say. Nothing in them answers this question closely enough to cite, so I won't guess.{hint}"
+    text = f"The documents don't say. {reason}, so I won't guess.{hint}"
     return Answer(question=question, answer=text, answered=False, citations=[])
+
+
+def compose_parts(question: str, index: SearchIndex, readings: list[Reading], settings: Settings) -> Answer:
+    """Answer every part of ``question`` from its own reading, each claim cited.
+
+    Each paragraph gets one ``[n]``, numbered in order of first appearance. A part the
+    documents don't answer is said so after the parts they do; if none is answered, the
+    answer is a refusal saying what is missing.
+    """
+    answered: list[list[_Piece]] = []
+    unanswered: list[tuple[Reading, _Missing]] = []
+    for reading in readings:
+        outcome = _answer_part(index, reading, settings)
+        if isinstance(outcome, _Missing):
+            unanswered.append((reading, outcome))
+        else:
+            answered.append(outcome)
+    if not answered:
+        reading, missing = unanswered[0]
+        return refusal(question, reading.hits, missing.reason)
+    numbers: dict[int, int] = {}
+    quoted: dict[int, list[_Piece]] = {}
+    sentences = []
+    for piece in (p for part in answered for p in part):
+        n = numbers.setdefault(piece.hit.row, len(numbers) + 1)
+        quoted.setdefault(piece.hit.row, []).append(piece)
+        sentences.append(f"{_read(piece)} [{n}]")
+    sentences += [f"The documents don't say {_unasked(r.part.text)}" for r, _ in unanswered]
+    citations = [
+        Citation(
+            n=numbers[row],
+            doc=pieces[0].hit.paragraph.doc_id,
+            paragraph=pieces[0].hit.paragraph.number,
+            section=pieces[0].hit.paragraph.section,
+            text=pieces[0].hit.paragraph.text,
+            quote=" ".join(p.hit.paragraph.text[p.span[0] : p.span[1]] for p in pieces),
+            score=max(p.score for p in pieces),
+            title=pieces[0].hit.paragraph.doc_title,
+            spans=tuple(p.span for p in pieces),
+        )
+        for row, pieces in quoted.items()
+    ]
+    return Answer(question=question, answer=" ".join(sentences), answered=True, citations=citations)
+
+
+def _unasked(part: str) -> str:
+    """"what is the budget?" as the end of "The documents don't say ...": "what is the budget."."""
+    return part[:1].lower() + part[1:].rstrip(" ?") + "."
 
 
 def compose(
@@ -83,46 +238,17 @@ def compose(
     query_vector: np.ndarray,
     query_text: str,
     settings: Settings,
+    part: Part | None = None,
 ) -> Answer:
-    """Answer from the sentences of ``hits`` that best match the question.
-
-    The best sentence must score at least ``settings.min_score``, else the answer is a
-    refusal. Sentences within ``sentence_margin`` of the best join it (up to
-    ``max_sentences``), grouped by paragraph in order of relevance and in reading order
-    inside a paragraph; each paragraph gets one ``[n]``, numbered in order of first appearance.
+    """Answer a one-part question from the sentences of ``hits`` (see ``compose_parts``).
 
     Args:
         question: The question as asked (it goes into the answer).
         index: The index ``hits`` come from.
         hits: The retrieved paragraphs, best first.
-        query_vector, query_text: What was searched for (with a follow-up, the question
-            read with the previous one).
-        settings: ``min_score``, ``max_sentences``, ``sentence_margin``, ``coverage_weight``.
+        query_vector, query_text: What was searched for.
+        settings: ``min_score``, ``max_sentences``, ``sentence_margin`` and the weights.
+        part: The question's kind of answer; read from ``question`` when not given.
     """
-    candidates = _candidates(index, hits, query_vector, query_text, settings.coverage_weight)
-    if not candidates or candidates[0].score < settings.min_score:
-        return refusal(question, hits)
-    chosen = _select(candidates, settings.max_sentences, settings.sentence_margin)
-    by_paragraph: dict[int, list[_Candidate]] = {}
-    for candidate in chosen:
-        by_paragraph.setdefault(candidate.hit.row, []).append(candidate)
-    pieces, citations = [], []
-    for n, group in enumerate(by_paragraph.values(), start=1):
-        group.sort(key=lambda c: c.position)
-        paragraph = group[0].hit.paragraph
-        sentences = [paragraph.text[c.span[0] : c.span[1]] for c in group]
-        pieces.extend(f"{sentence} [{n}]" for sentence in sentences)
-        citations.append(
-            Citation(
-                n=n,
-                doc=paragraph.doc_id,
-                paragraph=paragraph.number,
-                section=paragraph.section,
-                text=paragraph.text,
-                quote=" ".join(sentences),
-                score=max(c.score for c in group),
-                title=paragraph.doc_title,
-                spans=tuple(c.span for c in group),
-            )
-        )
-    return Answer(question=question, answer=" ".join(pieces), answered=True, citations=citations)
+    part = part or Part(question, wanted_kind(question))
+    return compose_parts(question, index, [Reading(part, hits, query_vector, query_text)], settings)

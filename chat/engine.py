@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
 from chat.answer import Answer
-from chat.composer import compose
+from chat.composer import Reading, compose_parts
+from chat.question import Part, needs_context, parts, wanted_kind
 from chat.errors import QuestionError, QuestionTooLongError
 from chat.settings import Settings
 from index import CorruptIndexError, DataDir, Embedder, IndexMismatchError, SearchIndex, load_index
@@ -18,9 +18,6 @@ from index import CorruptIndexError, DataDir, Embedder, IndexMismatchError, Sear
 log = logging.getLogger(__name__)
 
 ROLES = ("user", "assistant")
-# Words that point back at an earlier turn ("and when was *it* signed?").
-_REFERRING = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then)\b", re.I)
-_FOLLOW_UP_WORDS = 6
 
 
 def _readable(text: str, what: str) -> None:
@@ -75,13 +72,14 @@ def check_history(history: object, max_turns: int = 20, max_chars: int = 4000) -
 
 
 def retrieval_query(question: str, history: list[dict]) -> str:
-    """What to search for: the question, plus the previous question when this one is a follow-up.
+    """What to search for: the question, plus the previous question when this one needs it.
 
-    A short question, or one that refers back ("it", "they", "that"), is read in the
-    context of the user's previous question.
+    Only a question that cannot be read alone ("When was it signed?", "Where?", "And
+    Trump?") takes its subject from the user's previous question; one that names its own
+    subject is searched alone, whatever came before.
     """
     previous = [t["content"] for t in history if t["role"] == "user" and t["content"].strip()]
-    if previous and (len(question.split()) <= _FOLLOW_UP_WORDS or _REFERRING.search(question)):
+    if previous and needs_context(question):
         return f"{previous[-1]} {question}"
     return question
 
@@ -188,8 +186,14 @@ class Engine:
         question = check_question(question, s.max_question_chars)
         query = retrieval_query(question, check_history(history))
         index = self.index  # one version for the whole request, even if a new one is swapped in
-        vector = self.embedder.encode([query])[0]
-        hits = index.search(vector, query, s.top_k, s.fusion, s.lexical_weight, s.candidates)
-        answer = replace(compose(question, index, hits, vector, query, s), index_version=index.manifest.version)
+        # A question of several parts searches each part on its own; a follow-up searches as one.
+        asked = parts(question) if query == question else [Part(question, wanted_kind(question))]
+        texts = [query] if len(asked) == 1 else [part.text for part in asked]
+        vectors = self.embedder.encode(texts)
+        readings = [
+            Reading(part, index.search(vector, text, s.top_k, s.fusion, s.lexical_weight, s.candidates), vector, text)
+            for part, vector, text in zip(asked, vectors, texts)
+        ]
+        answer = replace(compose_parts(question, index, readings, s), index_version=index.manifest.version)
         log.debug("answered=%s citations=%d question=%r", answer.answered, len(answer.citations), question[:80])
         return answer

@@ -73,7 +73,25 @@ class Settings:
         "(0 to 1); 0.7 x sentence cosine + 0.3 x paragraph cosine gets the rest. 0.4 refused the most unanswerable "
         "questions on the SQuAD DEV half at under 1% of answerable ones refused."
     )
+    unknown_word_weight: float = _setting(
+        0.5, "How much a question word that no paragraph uses counts against coverage, as a share of its IDF (0 to 1): "
+        "1 treats it as a name the documents lack, 0 as another word for one they use."
+    )
     sentence_margin: float = _setting(0.15, "A sentence joins the answer if it scores within this of the best.")
+    sentence_coverage_weight: float = _setting(
+        0.3, "Weight, in choosing the sentence that opens an answer, of the IDF-weighted share of the question's words that "
+        "sentence holds (its evidence counts fully)."
+    )
+    answer_kind_weight: float = _setting(
+        0.1, "Bonus, in choosing the sentence that opens an answer, for holding the kind of answer asked for (a number for "
+        "\"how many\", a date for \"when\", a name for \"who\")."
+    )
+    require_answer_kind: bool = _setting(
+        True, "Refuse a question that asks for a number, date, name or place when no sentence close enough holds one."
+    )
+    require_names: bool = _setting(
+        True, "Refuse a question whose names and numbers (known to the corpus) the answering paragraph never mentions."
+    )
     max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
     # Server
     host: str = _setting("127.0.0.1", "Address the server listens on.")
@@ -110,7 +128,7 @@ class Settings:
 
         if self.fusion not in FUSION_METHODS:
             raise ValueError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
-        for name in ("lexical_weight", "coverage_weight"):
+        for name in ("lexical_weight", "coverage_weight", "unknown_word_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",

@@ -45,6 +45,14 @@ class LexicalStore:
         """The distinct stemmed, stop-word-free terms of ``text``, as the index counts them."""
         return list(dict.fromkeys(_tokenize([text], self._stemmer)[0]))
 
+    def is_indexed(self, term: str) -> bool:
+        """Whether some paragraph uses ``term`` (a term as ``terms`` gives it)."""
+        return term in self._retriever.vocab_dict
+
+    def known_terms(self, text: str) -> list[str]:
+        """``terms`` of ``text`` that some indexed paragraph uses."""
+        return [t for t in self.terms(text) if self.is_indexed(t)]
+
     def question_terms(self, question: str) -> list[str]:
         """``terms`` of a question without its asking words ("what", "how many", "did")."""
         return [t for t in self.terms(question) if t not in self._asking]

@@ -129,6 +129,7 @@ class SearchIndex:
         self.offsets = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
         self.path = path
         self._paragraph_terms: dict[int, frozenset[str]] = {}
+        self._sentence_terms: dict[int, list[frozenset[str]]] = {}
 
     def __len__(self) -> int:
         return len(self.paragraphs)
@@ -237,18 +238,49 @@ class SearchIndex:
             )
         ]
 
-    def coverage(self, query_text: str, rows: list[int]) -> np.ndarray:
+    def coverage(self, query_text: str, rows: list[int], unknown_weight: float = 1.0) -> np.ndarray:
         """For each paragraph row, the IDF-weighted share of the query's terms its search text holds.
 
         A question whose rare words (a name, a year) appear nowhere in a paragraph is not
         answered by it, however similar the rest; 1 when the query has no content word.
+        A term no paragraph uses weighs ``unknown_weight`` times its (highest) IDF: it may be
+        a name the documents lack, or only another word for one they use.
         """
         terms = self.lexical.question_terms(query_text)
         if not terms:
             return np.ones(len(rows))
-        weights = self.lexical.idf(terms)
+        weights = self.lexical.idf(terms) * np.array([1.0 if self.lexical.is_indexed(t) else unknown_weight for t in terms])
+        if weights.sum() == 0:
+            return np.zeros(len(rows))  # not one of the question's words is in the documents
         held = [self._terms(row) for row in rows]
         return np.array([sum(w for t, w in zip(terms, weights) if t in found) for found in held]) / weights.sum()
+
+    def sentence_coverage(self, query_text: str, row: int) -> np.ndarray:
+        """For each sentence of paragraph ``row``, the IDF-weighted share of the query's terms it holds."""
+        terms = self.lexical.question_terms(query_text)
+        spans = self.spans[row]
+        if not terms:
+            return np.ones(len(spans))
+        weights = self.lexical.idf(terms)
+        if row not in self._sentence_terms:
+            text = self.paragraphs[row].text
+            self._sentence_terms[row] = [frozenset(self.lexical.terms(text[start:end])) for start, end in spans]
+        held = self._sentence_terms[row]
+        return np.array([sum(w for t, w in zip(terms, weights) if t in found) for found in held]) / weights.sum()
+
+    def lacks(self, words: list[str], row: int) -> list[str]:
+        """Those of ``words`` that the corpus uses but paragraph ``row`` (with its title and section) does not.
+
+        A word no paragraph uses says nothing either way: it may be another name for what a
+        paragraph calls something else ("Tokyo" for Japan). A word held as the start of a
+        paragraph's word, or the other way round, is held ("Japanese" and "Japan").
+        """
+        found = self._terms(row)
+
+        def held(term: str) -> bool:
+            return term in found or any(min(len(term), len(f)) >= 4 and (term.startswith(f) or f.startswith(term)) for f in found)
+
+        return [w for w in words if (terms := self.lexical.known_terms(w)) and not any(held(t) for t in terms)]
 
     def _terms(self, row: int) -> frozenset[str]:
         if row not in self._paragraph_terms:  # filled as paragraphs are retrieved, not at load

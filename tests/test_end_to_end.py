@@ -62,7 +62,7 @@ def answers(data_dir, questions):
 def marked_sentences(answer: str) -> dict[int, list[str]]:
     """The answer's sentences grouped by the ``[n]`` that follows each."""
     grouped: dict[int, list[str]] = {}
-    for sentence, n in re.findall(r"\s*(.+?) \[(\d+)\]", answer):
+    for sentence, n in re.findall(r"\s*(.+?) \[(\d+)\]", answer, re.S):
         grouped.setdefault(int(n), []).append(sentence)
     return grouped
 

@@ -40,18 +40,17 @@ def test_each_paragraph_keeps_one_number_numbered_by_first_appearance(ask, quest
     assert marks and len(marks) <= 3
     first_seen = list(dict.fromkeys(marks))
     assert first_seen == list(range(1, len(first_seen) + 1))
-    assert marks == sorted(marks), "a paragraph's sentences stay together"
     keys = [(c.doc, c.paragraph) for c in answer.citations]
     assert len(keys) == len(set(keys)) == len(first_seen)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_sentences_of_one_paragraph_keep_their_reading_order(ask, question):
+def test_a_citation_quotes_what_the_answer_says_in_the_order_it_says_it(ask, question):
     answer, _, _ = ask(question, max_sentences=5, sentence_margin=1.0)
     for citation in answer.citations:
-        starts = [start for start, _ in citation.spans]
-        assert starts == sorted(starts)
         assert citation.quote == " ".join(citation.text[s:e] for s, e in citation.spans)
+        said = [m.start() for m in (re.search(re.escape(citation.text[s:e]), answer.answer) for s, e in citation.spans)]
+        assert said == sorted(said)
 
 
 def test_answer_stays_short(ask):
@@ -69,7 +68,7 @@ def test_a_narrow_margin_keeps_only_the_best_sentence(ask):
 def test_evidence_is_the_score_compared_with_min_score(ask, article_engine):
     answer, hits, vector = ask(QUESTIONS[2])
     score = evidence(article_engine.index, hits, vector, QUESTIONS[2], article_engine.settings)
-    assert answer.answered and answer.citations[0].score == pytest.approx(score)
+    assert answer.answered and answer.citations[0].score <= score + 1e-9
     just_above, _, _ = ask(QUESTIONS[2], min_score=score + 1e-6)
     assert just_above.answered is False
     assert just_above.citations == []

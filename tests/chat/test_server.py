@@ -58,10 +58,11 @@ def test_a_follow_up_is_read_in_the_context_of_the_history(open_server):
         {"role": "user", "content": "What is the defense pact between Japan and the United States?"},
         {"role": "assistant", "content": "The Treaty of Mutual Cooperation and Security. [1]"},
     ]
-    alone = ask(open_server, {"question": "When was it signed?"}).json()
+    other = [{"role": "user", "content": "What did President Biden call the alliance?"}, history[1]]
     followed = ask(open_server, {"question": "When was it signed?", "history": history}).json()
+    after_other = ask(open_server, {"question": "When was it signed?", "history": other}).json()
     assert "1960" in followed["answer"]
-    assert followed["answer"] != alone["answer"]
+    assert followed["answer"] != after_other["answer"], "the history, not the question alone, says what 'it' is"
 
 
 def test_a_question_outside_the_documents_is_refused_not_guessed(open_server):
