@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from chat.answer import Answer, Citation
-from chat.question import KIND_NAMES, Part, asked_about, cells, holds, named, wanted_kind
+from chat.doubt import shipped_model
+from chat.question import KIND_NAMES, Part, asked_about, cells, holds, named, negated, numbers, wanted_kind
 from chat.settings import Settings
 from index import Hit, SearchIndex
 
@@ -30,6 +31,7 @@ _MIN_SENTENCE_WORDS = 4
 _NEAR_DUPLICATE = 0.95
 _MAX_LIST_ITEMS = 12
 _OPENING_QUOTES, _CLOSING_QUOTES = "“‘", "”’"
+_NOT_CLOSE = "Nothing in them answers this question closely enough to cite"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def _candidates(index: SearchIndex, reading: Reading, settings: Settings) -> lis
             # A list's lead-in ("closed on these days:") holds what its items hold.
             said = hit.paragraph.text[span[0] :] if text.endswith(":") else text
             fits = holds(reading.part.kind, said, reading.part.text)
-            order = evidence + settings.sentence_coverage_weight * float(held[position]) + settings.answer_kind_weight * fits
+            order = evidence + settings.sentence_coverage_weight * float(held[position])
             found.append(_Candidate(rank, hit, position, evidence, order, fits, vectors[position]))
     return sorted(found, key=lambda c: -c.order)
 
@@ -99,8 +101,10 @@ class _Piece:
     score: float
 
 
-def _answer_part(index: SearchIndex, reading: Reading, settings: Settings) -> list[_Piece] | _Missing:
-    """What answers one part, the answering sentence first, or what is missing."""
+def _choose(index: SearchIndex, reading: Reading, settings: Settings) -> list[_Candidate] | _Missing:
+    """The candidates that may answer one part, best first, or what is missing: no sentence
+    close enough, none holding the kind of answer asked for, none whose paragraph names
+    what the question names."""
     kind = reading.part.kind
     # "Who was the ambassador?" over documents that never say "ambassador": nobody to name.
     thing = asked_about(reading.part.text) if kind and settings.require_names else None
@@ -108,7 +112,7 @@ def _answer_part(index: SearchIndex, reading: Reading, settings: Settings) -> li
         return _Missing(f"They never mention any {thing}")
     candidates = [c for c in _candidates(index, reading, settings) if c.evidence >= settings.min_score]
     if not candidates:
-        return _Missing("Nothing in them answers this question closely enough to cite")
+        return _Missing(_NOT_CLOSE)
     if kind and settings.require_answer_kind:
         candidates = [c for c in candidates if c.fits]
         if not candidates:
@@ -120,7 +124,45 @@ def _answer_part(index: SearchIndex, reading: Reading, settings: Settings) -> li
             missing = index.lacks(names, candidates[0].hit.row)
             return _Missing(f"The passages closest to it don't mention {' or '.join(missing)}")
         candidates = holding
+    return candidates
+
+
+def signals(index: SearchIndex, reading: Reading, candidate: _Candidate) -> dict[str, float]:
+    """The ``chat.doubt.SIGNALS`` of ``candidate`` as the opening sentence for ``reading``."""
+    row, position, question = candidate.hit.row, candidate.position, reading.part.text
+    paragraph = candidate.hit.paragraph
+    start, end = index.spans[row][position]
+    return {
+        "evidence": candidate.evidence,
+        "sentence_similarity": float(candidate.vector @ reading.query_vector),
+        "paragraph_similarity": candidate.hit.dense,
+        "known_coverage": float(index.coverage(reading.query_text, [row], unknown_weight=0.0)[0]),
+        "sentence_coverage": float(index.sentence_coverage(reading.query_text, row)[position]),
+        "missing_from_sentence": index.missing_from_sentence(reading.query_text, row, position),
+        "numbers_missing": float(sum(n not in paragraph.text for n in numbers(question))),
+        "names_missing": float(len(index.lacks(named(question), row))),
+        "asks_kind": float(reading.part.kind is not None),
+        "holds_kind": float(candidate.fits),
+        "question_negated": float(negated(question)),
+        "sentence_negated": float(negated(paragraph.text[start:end])),
+    }
+
+
+def opening_signals(index: SearchIndex, reading: Reading, settings: Settings) -> dict[str, float] | None:
+    """The signals of the sentence that would open the answer, or None when a rule refuses
+    first (what ``bench/tune_answers.py`` fits the doubt model on)."""
+    candidates = _choose(index, reading, settings)
+    return None if isinstance(candidates, _Missing) else signals(index, reading, candidates[0])
+
+
+def _answer_part(index: SearchIndex, reading: Reading, settings: Settings) -> list[_Piece] | _Missing:
+    """What answers one part, the answering sentence first, or what is missing."""
+    candidates = _choose(index, reading, settings)
+    if isinstance(candidates, _Missing):
+        return candidates
     first = candidates[0]
+    if settings.max_doubt < 1 and shipped_model().doubt(signals(index, reading, first)) > settings.max_doubt:
+        return _Missing(_NOT_CLOSE)
     chosen = [first]
     for candidate in candidates[1:]:
         if len(chosen) == settings.max_sentences or candidate.order < first.order - settings.sentence_margin:
@@ -174,7 +216,7 @@ def _read(piece: _Piece) -> str:
     return f"{row[0]}: {'; '.join(row[1:])}" if len(row) > 1 else text
 
 
-def refusal(question: str, hits: list[Hit], reason: str = "Nothing in them answers this question closely enough to cite") -> Answer:
+def refusal(question: str, hits: list[Hit], reason: str = _NOT_CLOSE) -> Answer:
     hint = ""
     sections = [h.paragraph.section for h in hits if h.paragraph.section]
     if sections:

@@ -161,6 +161,11 @@ def named(question: str) -> list[str]:
     return list(dict.fromkeys(w.strip("’'.,") for w in _NAME_OR_NUMBER.findall(question.strip())))
 
 
+def numbers(question: str) -> list[str]:
+    """The numbers ``question`` writes in digits ("2021", "1,500")."""
+    return [n.strip(".,") for n in re.findall(r"\b\d[\d,.]*\b", question)]
+
+
 _CELL_BREAK = re.compile(r"(?<=[a-z0-9)%])\s+(?=[A-Z])")
 
 
@@ -184,3 +189,12 @@ def asked_about(question: str) -> str | None:
     Japan?"): documents that never use the word hold no such thing to name."""
     found = _ROLE.match(question)
     return found.group(1).split()[-1] if found else None
+
+
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot|unable|fail|failed)\b|n[’']t\b", re.I)
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` says no ("never", "not", "didn't"): a question that negates what its
+    passage says is a different question."""
+    return bool(_NEGATION.search(text))

@@ -77,14 +77,16 @@ class Settings:
         0.5, "How much a question word that no paragraph uses counts against coverage, as a share of its IDF (0 to 1): "
         "1 treats it as a name the documents lack, 0 as another word for one they use."
     )
+    max_doubt: float = _setting(
+        0.84, "Refuse when the doubt that the best sentence answers (0 to 1, chat/doubt.py: a model of a dozen signals "
+        "fitted on the DEV half of SQuAD 2.0) is above this; 1 never refuses on doubt. 0.84 refused the most unanswerable SQuAD 2.0 DEV "
+        "questions while refusing under 10% of its answerable ones and keeping the answer first for 70% of SQuAD v1.1 DEV "
+        "(bench/tune_answers.py)."
+    )
     sentence_margin: float = _setting(0.15, "A sentence joins the answer if it scores within this of the best.")
     sentence_coverage_weight: float = _setting(
         0.3, "Weight, in choosing the sentence that opens an answer, of the IDF-weighted share of the question's words that "
         "sentence holds (its evidence counts fully)."
-    )
-    answer_kind_weight: float = _setting(
-        0.1, "Bonus, in choosing the sentence that opens an answer, for holding the kind of answer asked for (a number for "
-        "\"how many\", a date for \"when\", a name for \"who\")."
     )
     require_answer_kind: bool = _setting(
         True, "Refuse a question that asks for a number, date, name or place when no sentence close enough holds one."
@@ -128,7 +130,7 @@ class Settings:
 
         if self.fusion not in FUSION_METHODS:
             raise ValueError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
-        for name in ("lexical_weight", "coverage_weight", "unknown_word_weight"):
+        for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",

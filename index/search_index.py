@@ -129,7 +129,7 @@ class SearchIndex:
         self.offsets = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
         self.path = path
         self._paragraph_terms: dict[int, frozenset[str]] = {}
-        self._sentence_terms: dict[int, list[frozenset[str]]] = {}
+        self._sentence_terms_of: dict[int, list[frozenset[str]]] = {}
 
     def __len__(self) -> int:
         return len(self.paragraphs)
@@ -258,15 +258,24 @@ class SearchIndex:
     def sentence_coverage(self, query_text: str, row: int) -> np.ndarray:
         """For each sentence of paragraph ``row``, the IDF-weighted share of the query's terms it holds."""
         terms = self.lexical.question_terms(query_text)
-        spans = self.spans[row]
+        held = self._sentence_terms(row)
         if not terms:
-            return np.ones(len(spans))
+            return np.ones(len(held))
         weights = self.lexical.idf(terms)
-        if row not in self._sentence_terms:
-            text = self.paragraphs[row].text
-            self._sentence_terms[row] = [frozenset(self.lexical.terms(text[start:end])) for start, end in spans]
-        held = self._sentence_terms[row]
         return np.array([sum(w for t, w in zip(terms, weights) if t in found) for found in held]) / weights.sum()
+
+    def missing_from_sentence(self, query_text: str, row: int, position: int) -> float:
+        """The highest IDF of a query term the corpus uses that sentence ``position`` of ``row`` lacks (0 if none)."""
+        terms = [t for t in self.lexical.question_terms(query_text) if self.lexical.is_indexed(t)]
+        found = self._sentence_terms(row)[position]
+        missing = [t for t in terms if t not in found]
+        return float(self.lexical.idf(missing).max()) if missing else 0.0
+
+    def _sentence_terms(self, row: int) -> list[frozenset[str]]:
+        if row not in self._sentence_terms_of:  # filled as paragraphs are retrieved, not at load
+            text = self.paragraphs[row].text
+            self._sentence_terms_of[row] = [frozenset(self.lexical.terms(text[start:end])) for start, end in self.spans[row]]
+        return self._sentence_terms_of[row]
 
     def lacks(self, words: list[str], row: int) -> list[str]:
         """Those of ``words`` that the corpus uses but paragraph ``row`` (with its title and section) does not.
