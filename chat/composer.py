@@ -116,13 +116,13 @@ def _choose(index: SearchIndex, reading: Reading, settings: Settings) -> list[_C
     if kind and settings.require_answer_kind:
         candidates = [c for c in candidates if c.fits]
         if not candidates:
-            return _Missing(f"The passages closest to it give no {KIND_NAMES[kind]} for it")
+            return _Missing(f"The passages closest to this question give no {KIND_NAMES[kind]}")
     names = named(reading.part.text) if settings.require_names else []
     if names:
         holding = [c for c in candidates if not index.lacks(names, c.hit.row)]
         if not holding:
             missing = index.lacks(names, candidates[0].hit.row)
-            return _Missing(f"The passages closest to it don't mention {' or '.join(missing)}")
+            return _Missing(f"The passages closest to this question don't mention {' or '.join(missing)}")
         candidates = holding
     return candidates
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -55,6 +56,12 @@ class StubEngine:
         return Answer(question, "It is so. [1]", True, [citation], index_version="v0001")
 
 
+def run_apart(coroutine):
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright leaves an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def app_for(engine=None, **settings):
     defaults = {"rate_limit": 0, "data_dir": "var"}
     return create_app(engine or StubEngine(), Settings(**{**defaults, **settings}))
@@ -66,7 +73,7 @@ def call(app, method: str, path: str, client: str = "127.0.0.1", url: str = URL,
         async with httpx.AsyncClient(transport=transport, base_url=url, timeout=30) as http:
             return await http.request(method, path, **kwargs)
 
-    return asyncio.run(go())
+    return run_apart(go())
 
 
 def assert_refused(response: httpx.Response, status: int, message: str) -> None:
@@ -100,7 +107,7 @@ def raw_call(app, path: str, headers: list[tuple[bytes, bytes]], receive) -> lis
         "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
         "headers": [(b"host", b"127.0.0.1:7860"), *headers], "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 7860),
     }
-    asyncio.run(app(scope, receive, send))
+    run_apart(app(scope, receive, send))
     return sent
 
 
