@@ -14,9 +14,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from bench import build, cold_start, http_load, latency, report, scale, squad  # noqa: E402
-from bench.timing import machine  # noqa: E402
-from index import DataDir, Embedder, FaissOptions, load_index  # noqa: E402
+from bench import build, cold_start, http_load, latency, report, scale, squad
+from bench.timing import machine
+from index import DataDir, Embedder, FaissOptions, load_index
 
 HERE = Path(__file__).resolve().parent
 # How much of everything a run measures; --quick is for trying the benchmarks out (a few minutes).

@@ -7,21 +7,21 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
-from gradio.routes import App as GradioApp  # noqa: E402
-from starlette.routing import Mount  # noqa: E402
+import gradio as gr
+from fastapi import FastAPI
+from gradio.routes import App as GradioApp
+from starlette.routing import Mount
 
-from chat.api import api_router, docs_router  # noqa: E402
-from chat.engine import Engine  # noqa: E402
-from chat.feedback import FeedbackLog, feedback_path  # noqa: E402
-from chat.http_errors import error_response, install_error_handlers  # noqa: E402
-from chat.rate_limit import RateLimiter  # noqa: E402
-from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions  # noqa: E402
-from chat.settings import Settings  # noqa: E402
-from chat.ui import build_ui, page_options  # noqa: E402
-from chat.widget import check_origins, widget_router  # noqa: E402
-from index import Embedder, LazyEmbedder  # noqa: E402
+from chat.api import api_router, docs_router
+from chat.engine import Engine
+from chat.feedback import FeedbackLog, feedback_path
+from chat.http_errors import error_response, install_error_handlers
+from chat.rate_limit import RateLimiter
+from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions
+from chat.settings import Settings
+from chat.ui import build_ui, page_options
+from chat.widget import check_origins, widget_router
+from index import Embedder, LazyEmbedder
 
 log = logging.getLogger(__name__)
 

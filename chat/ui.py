@@ -14,14 +14,14 @@ from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from chat.engine import Engine  # noqa: E402
-from chat.errors import QuestionError  # noqa: E402
-from chat.feedback import FeedbackLog, ShownAnswers  # noqa: E402
-from chat.render import answer_id_of, escape, escape_text, render_answer, render_panel, sentence_count  # noqa: E402
-from chat.security import token_matches  # noqa: E402
-from chat.settings import Settings  # noqa: E402
+from chat.engine import Engine
+from chat.errors import QuestionError
+from chat.feedback import FeedbackLog, ShownAnswers
+from chat.render import answer_id_of, escape, escape_text, render_answer, render_panel, sentence_count
+from chat.security import token_matches
+from chat.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 _SANS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]

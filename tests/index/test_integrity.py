@@ -10,7 +10,6 @@ import logging
 import os
 import random
 import shutil
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
