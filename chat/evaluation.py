@@ -63,7 +63,8 @@ def corpus_index(corpus: Path, data_dir: Path | None, embedder: Embedder, settin
                 return index
             except IndexMismatchError:
                 pass  # built with another model or format: build anew below
-    build_index(paragraphs, data, embedder, chunking, len(reading.documents), settings.keep_versions)
+    build_index(paragraphs, data, embedder, chunking, len(reading.documents), settings.keep_versions,
+                build_threads=settings.build_threads)
     return load_index(data, embedder)
 
 

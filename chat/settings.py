@@ -35,9 +35,13 @@ class Settings:
     batch_size: int = _setting(64, "Texts per embedding batch.")
     keep_versions: int = _setting(5, "Index versions kept on disk for rollback.")
     cpu_threads: int = _setting(
-        1, "CPU threads for embedding and FAISS search (process-wide). 1 answers a question fastest (threads of one small "
-        "call wait on each other, badly so on a busy CPU) and leaves other cores to concurrent requests; more can speed up "
-        "a build on an idle machine."
+        1, "CPU threads for embedding questions and FAISS search (process-wide). 1 answers a question fastest (threads of "
+        "one small call wait on each other, badly so on a busy CPU) and leaves other cores to concurrent requests. Builds "
+        "use build_threads, and a server is back on this count once its build is done."
+    )
+    build_threads: int = _setting(
+        0, "CPU threads a build (index build/rebuild, serve's first build, eval) embeds its batches with; 0 uses every core "
+        "(os.cpu_count()). Set for the length of the build only: questions go on with cpu_threads."
     )
     exact_search_limit: int = _setting(
         20_000, "Paragraphs above which the dense index is approximate (FAISS IVF): search cost grows with about the square "
@@ -138,6 +142,8 @@ class Settings:
                      "feedback_max_kb"):
             if getattr(self, name) < 1:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
+        if self.build_threads < 0:
+            raise ValueError(f"Invalid build_threads: {self.build_threads!r}. It must be 0 (every core) or more.")
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from index.build_lock import BuildLock
 from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
-from index.embedder import Embedder
+from index.embedder import Embedder, build_thread_count, process_threads
 from index.embedding_cache import CachedEmbedder, EmbeddingCache, text_key
 from index.errors import CorruptIndexError, DamagedCacheError, IndexWriteError
 from index.faiss_store import FaissOptions, FaissStore
@@ -67,13 +67,14 @@ def corpus_fingerprint(paragraphs: list[Paragraph]) -> str:
     return digest.hexdigest()[:16]
 
 
-def embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, what: str) -> np.ndarray:
-    """Embed ``texts`` in chunks under one progress bar (per text, not per batch)."""
+def embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, what: str, threads: int = 0) -> np.ndarray:
+    """Embed ``texts`` in chunks under one progress bar (per text, not per batch), each chunk on
+    ``threads`` threads (0: every core); the embedder's own count is back between chunks."""
     parts = []
     with tqdm(total=len(texts), desc=f"embedding {what}", unit="text", disable=not progress) as bar:
         for start in range(0, len(texts), _EMBED_CHUNK):
             chunk = texts[start : start + _EMBED_CHUNK]
-            parts.append(embedder.encode(chunk))
+            parts.append(embedder.encode(chunk, threads=threads))
             bar.update(len(chunk))
     return np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), dtype=np.float32)
 
@@ -93,15 +94,18 @@ def build_search_index(
     documents: int,
     progress: bool,
     dense_options: FaissOptions | None = None,
+    build_threads: int = 0,
 ) -> SearchIndex:
     """Embed paragraphs and their sentences and assemble an in-memory ``SearchIndex``.
 
     ``embedder`` may be a ``CachedEmbedder``: then only texts never seen before reach the model.
+    Embedding and the dense index's training run on ``build_threads`` threads (0: every core);
+    the embedder's own (serving) count is restored afterwards.
     """
     spans = [split_sentences(p.text) for p in paragraphs]
     search_texts, sentence_texts = index_texts(paragraphs, spans)
-    paragraph_vectors = embed_with_progress(embedder, search_texts, progress, "paragraphs")
-    sentence_vectors = embed_with_progress(embedder, sentence_texts, progress, "sentences")
+    paragraph_vectors = embed_with_progress(embedder, search_texts, progress, "paragraphs", build_threads)
+    sentence_vectors = embed_with_progress(embedder, sentence_texts, progress, "sentences", build_threads)
     manifest = Manifest(
         version=version,
         model=embedder.name,
@@ -112,7 +116,8 @@ def build_search_index(
         paragraphs=len(paragraphs),
         sentences=len(sentence_texts),
     )
-    dense = _dense_store(paragraph_vectors, embedder.dimension, dense_options)
+    with process_threads(build_thread_count(build_threads)):
+        dense = _dense_store(paragraph_vectors, embedder.dimension, dense_options)
     return SearchIndex(manifest, paragraphs, spans, dense, LexicalStore.build(search_texts), sentence_vectors)
 
 
@@ -203,6 +208,7 @@ def rebuild_index(
     wait: bool = True,
     on_wait: Callable[[int | None], None] | None = None,
     dense_options: FaissOptions | None = None,
+    build_threads: int = 0,
 ) -> BuildReport:
     """Bring the serving index up to date with ``paragraphs``, embedding only new texts.
 
@@ -219,6 +225,8 @@ def rebuild_index(
         wait: Wait for a rebuild already running; False raises ``IndexBusyError``. Defaults to True.
         on_wait: Called with the other rebuild's pid before waiting for it.
         dense_options: When the dense index turns approximate. Defaults to ``FaissOptions()``.
+        build_threads: CPU threads the build embeds with (0, the default: every core). The
+            embedder's own count (``Embedder.threads``, for questions) is back afterwards.
 
     Raises:
         ValueError: ``paragraphs`` is empty.
@@ -246,7 +254,9 @@ def rebuild_index(
             try:
                 staging = data_dir.staging_path(version)
                 try:
-                    index = build_search_index(paragraphs, cached, version, chunking, documents, progress, dense_options)
+                    index = build_search_index(
+                        paragraphs, cached, version, chunking, documents, progress, dense_options, build_threads
+                    )
                     index.save(staging)
                     _verify_saved(staging, index.manifest, cached)
                     data_dir.publish(staging, version)

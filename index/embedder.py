@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,32 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def build_thread_count(threads: int) -> int:
+    """The threads a build embeds with: ``threads``, or every core (``os.cpu_count()``) for 0."""
+    return threads if threads > 0 else (os.cpu_count() or 1)
+
+
+@contextmanager
+def process_threads(threads: int) -> Iterator[None]:
+    """Run the block with torch and FAISS (OpenMP) on ``threads`` threads, then put back the
+    counts they had: both are process-wide, so a build's count must not outlive the build.
+    torch is left alone if no model has imported it (a build whose vectors all come from the cache)."""
+    import faiss
+
+    torch = sys.modules.get("torch")
+    before_torch = torch.get_num_threads() if torch else None
+    before_faiss = faiss.omp_get_max_threads()
+    if torch:
+        torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if torch:
+            torch.set_num_threads(before_torch)
+        faiss.omp_set_num_threads(before_faiss)
 
 
 def default_model_path() -> Path:
@@ -32,9 +61,10 @@ class Embedder:
         model: Path to a local sentence-transformers folder. Defaults to the embedded
             all-MiniLM-L6-v2. Nothing is ever fetched from a model hub.
         batch_size: Texts per forward pass. Defaults to 64.
-        threads: CPU threads torch and FAISS use (process-wide). Defaults to 1: on a
-            small or shared CPU, threads of one call wait on each other, and a single
-            question is several times slower with two threads than with one.
+        threads: CPU threads torch and FAISS use (process-wide) for questions. Defaults
+            to 1: on a small or shared CPU, threads of one call wait on each other, and a
+            single question is several times slower with two threads than with one. A build
+            passes its own count to ``encode`` (``threads=``) for the length of each call.
     """
 
     def __init__(self, model: str | Path | None = None, batch_size: int = 64, threads: int = 1) -> None:
@@ -61,10 +91,18 @@ class Embedder:
         self.max_tokens = int(self._model.max_seq_length)
         log.info("loaded embedding model %s (%d dimensions) from %s", self.name, self.dimension, path)
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Embed ``texts`` into an ``(n, dimension)`` float32 array of unit vectors."""
+    def encode(self, texts: list[str], progress: bool = False, threads: int | None = None) -> np.ndarray:
+        """Embed ``texts`` into an ``(n, dimension)`` float32 array of unit vectors.
+
+        ``threads``: run this call on that many threads (0: every core), then go back to
+        the ones the process had (``self.threads`` once the model is loaded); a build's
+        batches want every core, a question one. Defaults to the current count.
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if threads is not None:
+            with process_threads(build_thread_count(threads)):
+                return self.encode(texts, progress)
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,

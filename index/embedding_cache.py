@@ -177,15 +177,16 @@ class CachedEmbedder:
     def dimension(self) -> int:
         return self.cache.dimension or self.embedder.dimension
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of ``texts``; each distinct new text is embedded once and stored before returning."""
+    def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        """Unit vectors of ``texts``; each distinct new text is embedded once (on ``threads``
+        threads, as ``Embedder.encode``) and stored before returning."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         keys = [text_key(text) for text in texts]
         vectors = self.cache.get_many(set(keys))
         missing = {key: text for key, text in zip(keys, texts) if key not in vectors}
         if missing:
-            computed = self.embedder.encode(list(missing.values()))
+            computed = self.embedder.encode(list(missing.values()), threads=threads)
             self.cache.put_many(list(missing), computed)
             vectors.update(zip(missing, computed))
             self.embedded += len(missing)

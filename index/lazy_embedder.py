@@ -43,8 +43,8 @@ class LazyEmbedder:
     def dimension(self) -> int:
         return self._model().dimension
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self._model().encode(texts)
+    def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        return self._model().encode(texts, threads=threads)
 
     def __repr__(self) -> str:
         return f"LazyEmbedder({self.name!r}, loaded={self.loaded})"

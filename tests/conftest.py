@@ -58,6 +58,7 @@ def build_corpus_index(corpus: Path, data_dir: Path, embedder, settings) -> Path
         documents=len(reading.documents),
         keep_versions=settings.keep_versions,
         progress=False,
+        build_threads=settings.build_threads,
     )
     return data_dir
 

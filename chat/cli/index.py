@@ -50,6 +50,7 @@ def rebuild_corpus(settings, embedder, force: bool, wait: bool):
         wait=wait,
         on_wait=_say_waiting,
         dense_options=FaissOptions(settings.exact_search_limit, settings.ivf_lists, settings.ivf_probes),
+        build_threads=settings.build_threads,
     )
 
 

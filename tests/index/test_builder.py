@@ -98,3 +98,47 @@ def test_a_failed_build_leaves_the_serving_version_untouched(copy_data_dir, embe
 def test_building_nothing_is_an_error(tmp_path, embedder):
     with pytest.raises(ValueError, match="no paragraphs"):
         build(tmp_path, embedder, [])
+
+
+def _threads_of_each_forward_pass(embedder):
+    """Record, inside every real forward pass of the model, the threads torch and FAISS run on."""
+    import faiss
+    import torch
+
+    seen: list[tuple[int, int]] = []
+    handle = embedder._model[0].register_forward_pre_hook(
+        lambda module, args: seen.append((torch.get_num_threads(), faiss.omp_get_max_threads()))
+    )
+    return seen, handle
+
+
+def test_a_build_embeds_on_build_threads_and_questions_go_back_to_the_serving_count(tmp_path, embedder):
+    import torch
+
+    assert embedder.threads == 1
+    seen, handle = _threads_of_each_forward_pass(embedder)
+    try:
+        build_index(paragraphs_of("Trade grew in 1960. The treaty was signed.", "Ships sailed west."), DataDir(tmp_path),
+                    embedder, {"max_words": 180}, 1, 5, progress=False, build_threads=3)
+        during = list(seen)
+        seen.clear()
+        embedder.encode(["When was the treaty signed?"])
+        question = list(seen)
+    finally:
+        handle.remove()
+    # Paragraphs, then sentences, on the build's 3 threads (the self-query comes from the cache).
+    assert len(during) == 2 and set(during) == {(3, 3)}
+    # The process is back on the serving count, and a question runs on it.
+    assert question == [(1, 1)] and torch.get_num_threads() == 1
+
+
+def test_build_threads_0_is_every_core(tmp_path, embedder):
+    import os
+
+    seen, handle = _threads_of_each_forward_pass(embedder)
+    try:
+        build(tmp_path, embedder, paragraphs_of("Trade grew in 1960. The treaty was signed."))
+    finally:
+        handle.remove()
+    cores = os.cpu_count()
+    assert seen and set(seen) == {(cores, cores)}
