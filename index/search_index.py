@@ -103,11 +103,18 @@ class Hit:
     lexical: float
 
 
+# Sentence vectors, on disk and in memory: half of float32, and they are most of a loaded
+# index (five or so a paragraph). Only the few sentences of the paragraphs a question
+# retrieved are scored, cast back to float32 (``sentences``). The paragraph vectors in
+# FAISS and the embedding cache stay float32.
+SENTENCE_DTYPE = np.float16
+
+
 class SearchIndex:
     """Everything needed to answer from one index version, held in memory.
 
     Sentence ``i`` of paragraph row ``r`` has span ``spans[r][i]`` and vector
-    ``sentence_vectors[offsets[r] + i]``.
+    ``sentence_vectors[offsets[r] + i]`` (float16; ``sentences`` gives float32).
     """
 
     def __init__(
@@ -125,7 +132,7 @@ class SearchIndex:
         self.spans = spans
         self.dense = dense
         self.lexical = lexical
-        self.sentence_vectors = sentence_vectors
+        self.sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=SENTENCE_DTYPE)
         self.offsets = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
         self.path = path
         self._paragraph_terms: dict[int, frozenset[str]] = {}
@@ -297,5 +304,5 @@ class SearchIndex:
         return self._paragraph_terms[row]
 
     def sentences(self, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """The sentence spans of paragraph ``row`` and their unit vectors."""
-        return self.spans[row], self.sentence_vectors[self.offsets[row] : self.offsets[row + 1]]
+        """The sentence spans of paragraph ``row`` and their unit vectors (float32, from the stored float16)."""
+        return self.spans[row], self.sentence_vectors[self.offsets[row] : self.offsets[row + 1]].astype(np.float32)

@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -137,7 +138,7 @@ def test_an_index_of_the_format_before_checksums_must_be_rebuilt(copy_data_dir, 
     manifest = json.loads((path / "manifest.json").read_text())
     del manifest["checksums"]
     (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
-    with pytest.raises(IndexMismatchError, match="format 1, this citewise reads format 2: run `citewise index build`"):
+    with pytest.raises(IndexMismatchError, match="format 1, this citewise reads format 3: run `citewise index build`"):
         load_index(DataDir(copy_data_dir), embedder)
     # A manifest of this format that lost its checksums is damage, not an old index.
     (path / "manifest.json").write_text(json.dumps(manifest))
@@ -153,6 +154,43 @@ def test_a_rebuild_replaces_an_old_format_version_using_the_cache(copy_data_dir,
     report = rebuild(CORPUS, copy_data_dir, embedder)
     assert report.built and report.version == "v0002" and report.embedded == 0
     assert load_index(DataDir(copy_data_dir), embedder).manifest.checksums
+
+
+def _as_format_2(path):
+    """Turn a saved version into what format 2 wrote: float32 sentence vectors, with checksums."""
+    from index.search_index import SENTENCE_VECTORS_FILE, part_checksums
+
+    vectors = np.load(path / SENTENCE_VECTORS_FILE)
+    np.save(path / SENTENCE_VECTORS_FILE, vectors.astype(np.float32))
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 2, "checksums": part_checksums(path)}))
+
+
+def test_sentence_vectors_are_float16_on_disk_and_in_memory_and_scored_as_float32(article_data_dir, embedder):
+    from index.search_index import SENTENCE_VECTORS_FILE
+
+    path = DataDir(article_data_dir).current_path()
+    assert np.load(path / SENTENCE_VECTORS_FILE).dtype == np.float16
+    index = load_index(DataDir(article_data_dir), embedder)
+    assert index.sentence_vectors.dtype == np.float16
+    assert index.sentence_vectors.nbytes == index.manifest.sentences * embedder.dimension * 2
+    row = next(r for r, p in enumerate(index.paragraphs) if "Keen Sword" in p.text)
+    spans, vectors = index.sentences(row)
+    assert vectors.dtype == np.float32
+    exact = embedder.encode([index.paragraphs[row].text[s:e] for s, e in spans])
+    np.testing.assert_allclose(vectors, exact, atol=1e-3)  # float16 keeps about 3 decimal digits
+    np.testing.assert_allclose(np.sum(vectors * exact, axis=1), 1.0, atol=1e-4)
+
+
+def test_a_format_2_index_of_float32_vectors_is_refused_and_rebuilt_from_the_cache(copy_data_dir, embedder):
+    path = DataDir(copy_data_dir).current_path()
+    _as_format_2(path)
+    with pytest.raises(IndexMismatchError, match="format 2, this citewise reads format 3: run `citewise index build`"):
+        load_index(DataDir(copy_data_dir), embedder)
+    report = rebuild(CORPUS, copy_data_dir, embedder)
+    assert report.built and report.version == "v0002" and report.embedded == 0
+    rebuilt = load_index(DataDir(copy_data_dir), embedder)
+    assert rebuilt.manifest.format_version == 3 and rebuilt.sentence_vectors.dtype == np.float16
 
 
 # --- a bad CURRENT -----------------------------------------------------------------------
