@@ -142,3 +142,26 @@ def test_build_threads_0_is_every_core(tmp_path, embedder):
         handle.remove()
     cores = os.cpu_count()
     assert seen and set(seen) == {(cores, cores)}
+
+
+@pytest.mark.parametrize("path", ["citewise index build/rebuild, serve's first build", "citewise eval"])
+def test_the_commands_that_build_pass_the_build_threads_setting(tmp_path, embedder, settings_for, path):
+    import torch
+
+    from chat.cli.index import rebuild_corpus
+    from chat.evaluation import corpus_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text("Notes\n\nTrade grew in 1960. The treaty was signed.\n\nShips sailed west.\n")
+    settings = settings_for(tmp_path / "var", build_threads=3).with_overrides(corpus=corpus)
+    seen, handle = _threads_of_each_forward_pass(embedder)
+    try:
+        if path == "citewise eval":
+            corpus_index(corpus, tmp_path / "eval", embedder, settings)
+        else:
+            rebuild_corpus(settings, embedder, force=True, wait=True)
+    finally:
+        handle.remove()
+    assert seen and set(seen) == {(3, 3)}
+    assert torch.get_num_threads() == 1
