@@ -7,8 +7,10 @@ variables ``CITEWISE_<NAME>`` and command-line flags.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -16,6 +18,9 @@ from typing import Any, get_type_hints
 
 ENV_PREFIX = "CITEWISE_"
 CONFIG_FILE = "citewise.toml"
+# scheme://host[:port] and nothing else: the same pattern as chat.widget's (a test keeps them equal),
+# here so a bad --allow-origin stops before the model and Gradio load.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -144,6 +149,24 @@ class Settings:
                 raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
         if self.build_threads < 0:
             raise ValueError(f"Invalid build_threads: {self.build_threads!r}. It must be 0 (every core) or more.")
+        if not 1 <= self.port <= 65535:
+            raise ValueError(
+                f"Invalid port: {self.port!r}. Give a port from 1 to 65535, e.g. --port 8000 or CITEWISE_PORT=8000."
+            )
+        if self.rate_limit < 0:
+            raise ValueError(
+                f"Invalid rate_limit: {self.rate_limit!r}. Give requests a minute per client, e.g. --rate-limit 30 "
+                "(or CITEWISE_RATE_LIMIT=30); 0 turns the limit off."
+            )
+        # An origin copied from the address bar ends in "/": that is still the origin, not a path.
+        origins = [origin[:-1] if origin.endswith("/") and origin.count("/") == 3 else origin for origin in self.allow_origins]
+        for origin in origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"Invalid allowed origin: {origin!r}. Give scheme, host and port only, e.g. "
+                    "--allow-origin http://intranet.example:8080 (or CITEWISE_ALLOW_ORIGINS=http://intranet.example:8080)."
+                )
+        object.__setattr__(self, "allow_origins", origins)
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)
@@ -194,19 +217,57 @@ def load_settings(config_file: Path | str | None = None, environ: dict[str, str]
     values: dict[str, Any] = {}
     path = Path(config_file or environ.get(f"{ENV_PREFIX}CONFIG") or CONFIG_FILE)
     if path.exists():
-        with open(path, "rb") as handle:
-            for key, value in tomllib.load(handle).items():
-                values[key] = _convert(key, value)
+        values.update(_read_config(path))
     elif config_file or environ.get(f"{ENV_PREFIX}CONFIG"):
         raise FileNotFoundError(f"Config file not found: '{path}'")
-    names = {f.name for f in fields(Settings)}
+    names = [f.name for f in fields(Settings)]
     for key, value in environ.items():
         name = key[len(ENV_PREFIX):].lower()
         if key.startswith(ENV_PREFIX) and name != "config":
             if name not in names:
-                raise ValueError(f"Invalid setting {key!r} in the environment. Known settings: {', '.join(sorted(names))}.")
+                close = _closest(name, names)
+                hint = f"did you mean {ENV_PREFIX}{close.upper()}?" if close else f"known settings: {', '.join(names)}."
+                raise ValueError(f"Invalid setting {key!r} in the environment: {hint}")
             values[name] = _convert(name, value)
     return Settings(**values).with_overrides(**overrides)
+
+
+def _closest(name: str, names: list[str]) -> str | None:
+    """The known setting ``name`` is most likely a typo of, if any is close."""
+    matches = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line (from 1) of ``text`` where the top-level ``key`` is set (or its table opens)."""
+    pattern = re.compile(rf"""^\s*(\[\s*)?(["']?){re.escape(key)}\2\s*[=\].]""")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """The settings of a TOML file; a bad key or value names the file, its line and the fix."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path} is not valid TOML: {error}.") from None
+    names = [f.name for f in fields(Settings)]
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        line = _line_of(text, key)
+        where = f"{path}, line {line}" if line else str(path)
+        if key not in names:
+            close = _closest(key, names)
+            hint = f"did you mean {close}?" if close else f"known settings: {', '.join(names)}."
+            raise ValueError(f"Invalid setting {key!r} in {where}: {hint}")
+        try:
+            values[key] = _convert(key, value)
+        except ValueError as error:
+            raise ValueError(f"{error} ({where})") from None
+    return values
 
 
 def describe_settings() -> list[tuple[str, Any, str]]:

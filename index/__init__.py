@@ -9,6 +9,7 @@ from index.data_dir import DataDir
 from index.embedder import DEFAULT_MODEL_NAME, Embedder, default_model_path
 from index.embedding_cache import CachedEmbedder, EmbeddingCache
 from index.errors import (
+    REBUILD_COMMAND,
     CorruptIndexError,
     DamagedCacheError,
     IndexBusyError,
@@ -28,6 +29,7 @@ __all__ = [
     "DEFAULT_MODEL_NAME",
     "FORMAT_VERSION",
     "FUSION_METHODS",
+    "REBUILD_COMMAND",
     "BuildLock",
     "BuildReport",
     "CachedEmbedder",

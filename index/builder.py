@@ -21,7 +21,7 @@ from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import Embedder, build_thread_count, process_threads
 from index.embedding_cache import CachedEmbedder, EmbeddingCache, text_key
-from index.errors import CorruptIndexError, DamagedCacheError, IndexWriteError
+from index.errors import REBUILD_COMMAND, CorruptIndexError, DamagedCacheError, IndexWriteError
 from index.faiss_store import FaissOptions, FaissStore
 from index.lexical_store import LexicalStore
 from index.manifest import FORMAT_VERSION, Manifest
@@ -340,11 +340,11 @@ def _load_newest_good(data_dir: DataDir, problem: str, broken: str | None) -> Se
         if index.manifest.format_version != FORMAT_VERSION:
             continue  # refused by ``check_compatible``: no use as a stand-in
         log.warning(
-            "%s Serving %s, the newest good version, instead: run `citewise index rebuild`, or "
-            "`citewise index rollback %s` to make it the serving one.", problem, version, version,
+            "%s Serving %s, the newest good version, instead: run `%s`, or "
+            "`citewise index rollback %s` to make it the serving one.", problem, version, REBUILD_COMMAND, version,
         )
         return index
-    raise CorruptIndexError(problem if broken else f"{problem} No version here can be served: run `citewise index rebuild`.")
+    raise CorruptIndexError(problem if broken else f"{problem} No version here can be served: run `{REBUILD_COMMAND}`.")
 
 
 def load_index(data_dir: DataDir, embedder: Embedder | None = None, version: str | None = None) -> SearchIndex:

@@ -16,7 +16,7 @@ import re
 import shutil
 from pathlib import Path
 
-from index.errors import IndexNotFoundError
+from index.errors import REBUILD_COMMAND, IndexNotFoundError
 
 _VERSION = re.compile(r"v([0-9]{4,})")
 # CURRENT holds one version name; more than this is garbage, and never read whole.
@@ -106,7 +106,7 @@ class DataDir:
         name = self.current()
         if name is None:
             raise IndexNotFoundError(
-                f"No index in '{self.root}': run `citewise index build` first (or `make index`)."
+                f"No index in '{self.root}': run `{REBUILD_COMMAND}` first."
             )
         return self.path_of(name)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# The one command every "build the index first" message names: it builds a first version,
+# and rebuilds one of another format or model.
+REBUILD_COMMAND = "citewise index rebuild"
+
 
 class IndexNotFoundError(FileNotFoundError):
     """No index has been built in this data directory yet."""

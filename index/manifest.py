@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from index.errors import CorruptIndexError, IndexMismatchError
+from index.errors import REBUILD_COMMAND, CorruptIndexError, IndexMismatchError
 
 # 2: the manifest holds the SHA-256 of every part (``checksums``); format 1 had none.
 # 3: sentence vectors are float16 (half the memory of a loaded index); format 2 kept them float32.
@@ -63,10 +63,10 @@ class Manifest:
         if self.format_version != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"Index version {self.version} has format {self.format_version}, this citewise reads "
-                f"format {FORMAT_VERSION}: run `citewise index build` to rebuild it."
+                f"format {FORMAT_VERSION}: run `{REBUILD_COMMAND}` to rebuild it."
             )
         if self.model != model or self.dimension != dimension:
             raise IndexMismatchError(
                 f"Index version {self.version} was built with model {self.model!r} ({self.dimension} dimensions), "
-                f"not {model!r} ({dimension}): run `citewise index build` with this model to rebuild it."
+                f"not {model!r} ({dimension}): run `{REBUILD_COMMAND}` with this model to rebuild it."
             )

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 from index.build_lock import BuildLock
 from index.data_dir import DataDir
-from index.errors import CorruptIndexError, IndexNotFoundError
+from index.errors import REBUILD_COMMAND, CorruptIndexError, IndexNotFoundError
 from index.manifest import Manifest
 from index.search_index import SearchIndex
 
@@ -71,7 +71,7 @@ def rollback_index(
             if problem and previous is not None:
                 raise IndexNotFoundError(f"{problem} Name the version to serve: `citewise index rollback VERSION` (see `citewise index list`).")
             if previous is None:
-                raise IndexNotFoundError(f"No index in '{data_dir.root}' to roll back: run `citewise index rebuild` first.")
+                raise IndexNotFoundError(f"No index in '{data_dir.root}' to roll back: run `{REBUILD_COMMAND}` first.")
             version = data_dir.previous(previous)
             if version is None:
                 raise IndexNotFoundError(f"{previous} is the oldest version in '{data_dir.root}': there is nothing older to roll back to.")

@@ -138,7 +138,7 @@ def test_bad_questions_get_a_clear_error(data_dir, args, message):
 def test_asking_before_building_says_what_to_do(tmp_path):
     result = citewise("ask", "anything?", "--data-dir", str(tmp_path / "empty"), cwd=tmp_path)
     assert result.returncode == 1
-    assert "run `citewise index build` first" in result.stderr
+    assert "run `citewise index rebuild` first" in result.stderr
 
 
 def test_serving_a_fresh_data_dir_indexes_the_corpus_first(tmp_path):

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from chat.cli.common import DATA_DIR, MODEL, settings_from
+from chat.cli.common import DATA_DIR, MODEL, require_index, settings_from
 
 
 def _print_answer(answer) -> None:
@@ -35,12 +35,13 @@ def command(ctx, question, questions_file, as_json, data_dir, model) -> None:
         citewise ask "When was the defense treaty signed?"
         citewise ask --json -f questions.txt
     """
-    from chat.engine import Engine
-    from chat.errors import QuestionError
-
     if (question is None) == (questions_file is None):
         raise click.UsageError("Give a QUESTION or --file, not both and not neither.")
     settings = settings_from(ctx, data_dir=data_dir, model=model)
+    require_index(settings)  # before the model loads: seconds saved, and the fix said at once
+    from chat.engine import Engine
+    from chat.errors import QuestionError
+
     try:
         engine = Engine.from_settings(settings)
     except (FileNotFoundError, ValueError, ImportError) as error:

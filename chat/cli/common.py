@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 
 import click
@@ -30,3 +32,38 @@ def read_paragraphs(corpus: Path, max_words: int):
         click.echo(f"skipped {problem}", err=True)
     paragraphs = [p for d in reading.documents for p in split_paragraphs(d, max_words)]
     return reading, paragraphs
+
+
+def require_index(settings) -> None:
+    """Stop, before any model loads, when ``settings.data_dir`` holds no index version yet."""
+    from index import DataDir, IndexNotFoundError
+
+    try:
+        DataDir(settings.data_dir).current_path()
+    except IndexNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def require_free_port(host: str, port: int) -> None:
+    """Stop, before any model loads, when ``host:port`` cannot be listened on (taken, or not this machine's)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as error:
+        raise click.ClickException(
+            f"Cannot listen on {host!r}: {error.strerror}. Give an address of this machine with --host (or CITEWISE_HOST), "
+            "e.g. 127.0.0.1 or 0.0.0.0."
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a closing socket is no obstacle
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"Port {port} on {host} is already in use (another `citewise serve`?). Stop that, or pick a free port: "
+                    "--port 8000, CITEWISE_PORT=8000 or `make run PORT=8000`."
+                ) from None
+            raise click.ClickException(
+                f"Cannot listen on {host}:{port}: {error.strerror}. Pick another with --port (or CITEWISE_PORT), "
+                "or another address with --host (or CITEWISE_HOST)."
+            ) from None

@@ -149,14 +149,14 @@ def list_(ctx: click.Context, data_dir: Path | None, as_json: bool, check: bool)
     Example:
         citewise index list --check
     """
-    from index import FORMAT_VERSION, DataDir, list_versions
+    from index import FORMAT_VERSION, REBUILD_COMMAND, DataDir, list_versions
 
     settings = settings_from(ctx, data_dir=data_dir)
     data = DataDir(settings.data_dir)
     infos = list_versions(data, check)
     pointer_problem = data.pointer_problem()
     if not infos and not as_json:
-        click.echo(f"no index versions in {settings.data_dir}: run `citewise index rebuild` first")
+        click.echo(f"no index versions in {settings.data_dir}: run `{REBUILD_COMMAND}` first")
     for info in infos:
         if as_json:
             click.echo(json.dumps(info.to_dict()))
@@ -172,7 +172,7 @@ def list_(ctx: click.Context, data_dir: Path | None, as_json: bool, check: bool)
     if pointer_problem:
         good = [i.version for i in infos if not i.problem and i.manifest.format_version == FORMAT_VERSION]
         then = (f" `citewise ask` and `serve` use the newest good version instead; `citewise index rollback {good[-1]}` "
-                "(or a rebuild) repairs it.") if good else " No version here can be served: run `citewise index rebuild`."
+                "(or a rebuild) repairs it.") if good else f" No version here can be served: run `{REBUILD_COMMAND}`."
         click.echo(f"Error: {pointer_problem}{then}", err=True)
     if damaged:
         click.echo(f"Error: damaged index versions: {', '.join(damaged)} (see above); rebuild, or roll back to a good one.", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chat.cli.common import CORPUS, DATA_DIR, MODEL, settings_from
+from chat.cli.common import CORPUS, DATA_DIR, MODEL, require_free_port, settings_from
 
 
 @click.command("serve")
@@ -50,9 +50,7 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
         citewise serve --allow-origin http://intranet.example --token s3cret --rate-limit 30
         citewise serve --host 0.0.0.0 --allow-host chat.example --trusted-proxy 10.0.0.2
     """
-    from chat.cli.index import lazy_embedder, rebuild_corpus, rebuild_errors
-    from chat.server import run
-    from index import DataDir
+    from index import REBUILD_COMMAND, DataDir
 
     settings = settings_from(
         ctx,
@@ -67,8 +65,19 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
         corpus=corpus,
         model=model,
     )
+    # Everything that can be wrong is checked before the model and Gradio load (seconds), and before a build (minutes).
+    unbuilt = DataDir(settings.data_dir).current() is None
+    if unbuilt and not settings.corpus.exists():
+        raise click.ClickException(
+            f"No index in '{settings.data_dir}' and no documents at '{settings.corpus}' to build one from: pass "
+            f"--corpus DIR (or set CITEWISE_CORPUS), or build one first with `{REBUILD_COMMAND} --corpus DIR`."
+        )
+    require_free_port(settings.host, settings.port)
+    from chat.cli.index import lazy_embedder, rebuild_corpus, rebuild_errors
+    from chat.server import run
+
     embedder = None
-    if DataDir(settings.data_dir).current() is None:
+    if unbuilt:
         # Zero setup: `citewise serve --corpus docs/` on a fresh machine indexes docs/ first,
         # and serves with the model that build loaded.
         click.echo(f"no index in {settings.data_dir} yet: building one from {settings.corpus}", err=True)

@@ -92,3 +92,26 @@ def test_docs_list_every_setting_as_the_table_says():
 
     documented = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
     assert documented == settings_markdown(), "run `citewise settings --markdown > docs/settings.md`"
+
+
+def test_a_typo_in_the_file_names_the_line_and_the_setting_meant(tmp_path):
+    (tmp_path / "citewise.toml").write_text('top_k = 5\n\n"rate_limt" = 10\n')
+    with pytest.raises(ValueError, match=r"'rate_limt' in .*citewise.toml, line 3: did you mean rate_limit\?"):
+        load_settings(tmp_path / "citewise.toml", environ={})
+    (tmp_path / "citewise.toml").write_text('top_k = "many"\n')
+    with pytest.raises(ValueError, match=r"'many' is not a int\. \(.*citewise.toml, line 1\)"):
+        load_settings(tmp_path / "citewise.toml", environ={})
+
+
+def test_an_origin_keeps_no_trailing_slash_but_a_path_is_refused():
+    assert Settings(allow_origins=["http://intranet.example:8080/", "https://[::1]/"]).allow_origins == [
+        "http://intranet.example:8080", "https://[::1]"
+    ]
+    with pytest.raises(ValueError, match="Invalid allowed origin: 'http://intranet.example/wiki/'"):
+        Settings(allow_origins=["http://intranet.example/wiki/"])
+
+
+def test_settings_check_origins_with_the_pattern_the_server_uses():
+    from chat import settings, widget
+
+    assert settings._ORIGIN.pattern == widget._ORIGIN.pattern

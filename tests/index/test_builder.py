@@ -65,7 +65,7 @@ def test_index_of_another_format_must_be_rebuilt(copy_data_dir, embedder):
     manifest = json.loads((path / "manifest.json").read_text())
     manifest["format_version"] = 999
     (path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatchError, match="format 999.*citewise index build"):
+    with pytest.raises(IndexMismatchError, match="format 999.*citewise index rebuild"):
         load_index(DataDir(copy_data_dir), embedder)
 
 
@@ -77,7 +77,7 @@ def test_a_missing_part_is_reported_as_corrupt(copy_data_dir, part):
 
 
 def test_empty_data_dir_says_to_build_first(tmp_path):
-    with pytest.raises(IndexNotFoundError, match="citewise index build"):
+    with pytest.raises(IndexNotFoundError, match="run `citewise index rebuild` first"):
         load_index(DataDir(tmp_path))
 
 

@@ -138,7 +138,7 @@ def test_an_index_of_the_format_before_checksums_must_be_rebuilt(copy_data_dir, 
     manifest = json.loads((path / "manifest.json").read_text())
     del manifest["checksums"]
     (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
-    with pytest.raises(IndexMismatchError, match="format 1, this citewise reads format 3: run `citewise index build`"):
+    with pytest.raises(IndexMismatchError, match="format 1, this citewise reads format 3: run `citewise index rebuild`"):
         load_index(DataDir(copy_data_dir), embedder)
     # A manifest of this format that lost its checksums is damage, not an old index.
     (path / "manifest.json").write_text(json.dumps(manifest))
@@ -185,7 +185,7 @@ def test_sentence_vectors_are_float16_on_disk_and_in_memory_and_scored_as_float3
 def test_a_format_2_index_of_float32_vectors_is_refused_and_rebuilt_from_the_cache(copy_data_dir, embedder):
     path = DataDir(copy_data_dir).current_path()
     _as_format_2(path)
-    with pytest.raises(IndexMismatchError, match="format 2, this citewise reads format 3: run `citewise index build`"):
+    with pytest.raises(IndexMismatchError, match="format 2, this citewise reads format 3: run `citewise index rebuild`"):
         load_index(DataDir(copy_data_dir), embedder)
     report = rebuild(CORPUS, copy_data_dir, embedder)
     assert report.built and report.version == "v0002" and report.embedded == 0
