@@ -22,8 +22,10 @@ index: setup
 	$(CITEWISE) index rebuild
 
 # Rebuild first (incremental: seconds, nothing embedded if the corpus is unchanged), so the chat serves corpus/ as it is.
+# `make run PORT=8000 ORIGIN=http://intranet.example:8080` passes --port and --allow-origin (ORIGIN may list several,
+# space-separated); left out, citewise.toml, CITEWISE_PORT / CITEWISE_ALLOW_ORIGINS or the defaults decide.
 run: index
-	$(CITEWISE) serve
+	$(CITEWISE) serve$(if $(PORT), --port $(PORT))$(if $(ORIGIN), $(foreach origin,$(ORIGIN),--allow-origin $(origin)))
 
 # Browser tests drive Debian's Chromium; install it when missing (CI runs as root).
 browser:
