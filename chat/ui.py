@@ -7,9 +7,11 @@ web fonts), our CSS and a small script inlined in the page head.
 from __future__ import annotations
 
 import html
+import itertools
 import os
 import re
 import uuid
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -28,6 +30,10 @@ _SANS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "
 _MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 _EXAMPLES = 4
 _TAG = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_POSSESSIVE = re.compile(r"['’]s$")
+# Paragraphs read to tell names from capitalised common words in example headings (a bound for 1M paragraphs).
+_NAME_EVIDENCE_PARAGRAPHS = 5000
 # Earlier turns the engine is given: a follow-up reads only the previous question, so a
 # longer chat costs nothing more (the request size cap bounds what Gradio itself parses).
 HISTORY_TURNS = 20
@@ -107,7 +113,48 @@ def example_questions(engine: Engine, settings: Settings) -> list[str]:
             sections.setdefault(section)
             if len(sections) == _EXAMPLES:
                 break
-    return [f"What do the documents say about {section}?" for section in sections]
+    proper = proper_names({_base(w) for s in sections for w in _WORD.findall(s)}, engine.index.paragraphs)
+    return [f"What do the documents say about {in_a_sentence(section, proper)}?" for section in sections]
+
+
+def _base(word: str) -> str:
+    return _POSSESSIVE.sub("", word).lower()
+
+
+def proper_names(words: set[str], paragraphs) -> set[str]:
+    """Those of ``words`` (lower case) that the documents write capitalised inside a sentence more
+    often than not: names ("Japan", "Tokyo"), not common words a Title Case heading capitalised.
+    A word after a sentence's end, a colon or an opening quote says nothing and is not counted.
+    """
+    capitalised: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for paragraph in itertools.islice(paragraphs, _NAME_EVIDENCE_PARAGRAPHS):
+        text = getattr(paragraph, "text", "") or ""
+        for match in _WORD.finditer(text):
+            word = _base(match.group())
+            if word not in words:
+                continue
+            i = match.start() - 1
+            while i >= 0 and text[i].isspace():
+                i -= 1
+            if i < 0 or text[i] in ".!?:;\"“‘([":
+                continue
+            (capitalised if match.group()[0].isupper() else lower)[word] += 1
+    return {word for word in words if capitalised[word] > lower[word]}
+
+
+def in_a_sentence(heading: str, proper: set[str]) -> str:
+    """``heading`` as it reads inside a question: "The Depth of the Japan-US Strategic Partnership"
+    becomes "the depth of the Japan-US strategic partnership". A word keeps its capitals if it has
+    one past its first letter (US, Japan-US, iPhone) or is one of the ``proper`` names."""
+
+    def word(match: re.Match) -> str:
+        text = match.group()
+        if any(c.isupper() for c in text[1:]) or _base(text) in proper:
+            return text
+        return text.lower()
+
+    return _WORD.sub(word, heading)
 
 
 def describe_corpus(engine: Engine, settings: Settings) -> str:

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
-
-from pathlib import Path
-
 from markdown_it import MarkdownIt
 
 from chat.answer import Answer, Citation
 from chat.feedback import FeedbackLog, ShownAnswers
-from chat.render import render_answer
+from chat.render import answer_id_of, render_answer
 from chat.settings import Settings
-from chat.ui import VoteError, build_ui, conversation, example_questions, message_text, record_vote, show_questions_as_text
+from chat.ui import (
+    STATIC,
+    VoteError,
+    _notice,
+    build_ui,
+    conversation,
+    example_questions,
+    in_a_sentence,
+    message_text,
+    proper_names,
+    record_vote,
+    show_questions_as_text,
+)
 from tests.chat.conftest import HOSTILE_QUESTION, PAYLOADS, TOKEN
 from tests.chat.test_guard import StubEngine
 
@@ -76,10 +87,49 @@ def test_nothing_on_the_page_loads_from_the_internet(open_server):
 
 def test_examples_come_from_the_section_headings(article_engine, settings_for, tmp_path):
     examples = example_questions(article_engine, settings_for(tmp_path))
-    sections = {p.section for p in article_engine.index.paragraphs if p.section}
+    sections = {p.section.lower() for p in article_engine.index.paragraphs if p.section}
     assert 1 <= len(examples) <= 4
-    assert all(any(section in example for section in sections) for example in examples)
+    assert all(any(section in example.lower() for section in sections) for example in examples)
     assert example_questions(article_engine, settings_for(tmp_path, examples=["Why?"])) == ["Why?"]
+
+
+def test_examples_read_like_a_sentence_with_the_names_kept(article_engine, settings_for, tmp_path):
+    examples = example_questions(article_engine, settings_for(tmp_path))
+    assert examples[0] == "What do the documents say about the depth of the Japan-US strategic partnership?"
+    assert "What do the documents say about Japan’s key role in the US-Japan security alliance?" in examples
+
+
+def test_a_heading_word_is_a_name_if_the_documents_capitalise_it_inside_sentences():
+    @dataclass
+    class Paragraph:
+        text: str
+        section: str | None = "The Role of Kyoto Trade in Tokyo"
+        doc_id: str = "d.txt"
+        doc_title: str = "D"
+
+    paragraphs = [
+        Paragraph("Trade grew. Most trade went through Kyoto, and the role of Tokyo grew."),
+        Paragraph("In Kyoto the NATO envoy met traders: Role models said so."),
+    ]
+    words = {"the", "role", "of", "kyoto", "trade", "in", "tokyo"}
+    # "Trade" and "Role" are capitalised only where a sentence starts; Kyoto and Tokyo inside one.
+    assert proper_names(words, paragraphs) == {"kyoto", "tokyo"}
+    assert in_a_sentence("The Role of Kyoto Trade in Tokyo", {"kyoto", "tokyo"}) == "the role of Kyoto trade in Tokyo"
+    assert in_a_sentence("NATO and the Japan-US Alliance", set()) == "NATO and the Japan-US alliance"
+    engine = StubEngine()
+    engine.index.paragraphs = paragraphs
+    assert example_questions(engine, Settings()) == ["What do the documents say about the role of Kyoto trade in Tokyo?"]
+
+
+def test_a_notice_in_the_chat_is_not_offered_votes_or_retry_like_an_answer():
+    # Gradio shows thumbs, retry and copy on every bot message; the page's CSS hides them on a
+    # notice (tests/browser/test_page.py checks it in a browser), and a vote on one is refused.
+    css = (STATIC / "page.css").read_text(encoding="utf-8")
+    assert "#cw-chat .message-row:has(.cw-notice) .message-buttons" in css
+    notice = _notice("The question is over the limit of 1000 characters.")
+    assert 'class="cw-answer cw-notice"' in notice and answer_id_of(notice) is None
+    with pytest.raises(VoteError):
+        record_vote(FeedbackLog(Path("unused.jsonl")), ShownAnswers(), {"role": "assistant", "content": notice}, True)
 
 
 def test_page_history_becomes_plain_engine_turns():
