@@ -28,4 +28,36 @@
     },
     true,
   );
+
+  // Phones: a new answer (or notice) scrolls into view when it first appears, and again when its
+  // sources arrive with its last sentence (the chat could not scroll that far while it was short).
+  // Gradio follows a new message only while the chat is scrolled to its end, and an opened source
+  // (a click on [n], or a paragraph unfolded) scrolls it away from there: the answer came unseen.
+  const narrow = window.matchMedia("(max-width: 820px)");
+  const seen = new Map(); // answer -> whether it was seen complete (with its sources)
+  let started = false;
+  let pending = false;
+  const showNewest = () => {
+    pending = false;
+    const answers = document.querySelectorAll("#cw-chat .cw-answer");
+    const newest = answers[answers.length - 1];
+    let moved = false;
+    answers.forEach((answer, i) => {
+      // Answers keep their id while they stream (re-rendered each sentence); notices have none.
+      const key = answer.id || `notice ${i} ${answer.textContent}`;
+      const complete = answer.querySelector(".cw-sources") !== null;
+      const was = seen.get(key); // undefined: new; false: seen without its sources; true: seen complete
+      if (answer === newest && (was === undefined || (complete && was === false))) moved = true;
+      seen.set(key, was === true || complete);
+    });
+    // After Gradio's own scroll (it follows the chat's end once that is in view), not before it.
+    if (moved && started && narrow.matches) setTimeout(() => newest.scrollIntoView({ block: "start" }), 60);
+    started = true;
+  };
+  new MutationObserver(() => {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(showNewest);
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();
