@@ -99,8 +99,10 @@ def install_cors(app: FastAPI, settings: Settings) -> None:
 
 PAGE_API = "/gradio_api/"  # the prefix of Gradio's own routes (gradio.route_utils.API_PREFIX)
 # Routes whose POST does work: the rate limit counts each one before anything reads its body.
-# A page question is two queued events (the answer, then a cheap "enable the text box" step).
-_COUNTED = ("/api/", PAGE_API + "queue/join", PAGE_API + "call/", "/login")
+_COUNTED = ("/api/", PAGE_API + "call/", "/login")
+# A page question queues several events (the answer, then cheap steps such as enabling the text
+# box again): only those that ask the engine or vote are counted, once the (capped) body says which.
+_QUEUE_JOIN = PAGE_API + "queue/join"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _FORWARDED = {b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port", b"forwarded"}
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -201,6 +203,9 @@ class RequestGuard:
         limiter: The per-client rate limit.
         refusal: Makes the error response: ``refusal(status, message, headers)``.
         page_session: Whether the request's cookies hold a signed-in page session.
+        counted_event: Whether a page event (a ``queue/join`` body) does work the rate limit
+            counts; the cheap steps Gradio chains after an answer are not, so that a refused
+            question does not leave the page waiting on a refused "enable the text box".
     """
 
     def __init__(
@@ -210,12 +215,14 @@ class RequestGuard:
         limiter: RateLimiter,
         refusal: Callable[..., Response],
         page_session: Callable[[dict[str, str]], bool] = lambda _cookies: False,
+        counted_event: Callable[[bytes], bool] = lambda _body: True,
     ) -> None:
         self.app = app
         self.settings = settings
         self.limiter = limiter
         self.refusal = refusal
         self.page_session = page_session
+        self.counted_event = counted_event
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.hosts = allowed_hosts(settings)
         self.api_bytes = settings.max_request_kb * 1024
@@ -274,7 +281,14 @@ class RequestGuard:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        body = b"".join(chunks)
+        if method == "POST" and path == _QUEUE_JOIN and self.counted_event(body):
+            try:
+                self.limiter.check(scope["client"][0])
+            except RateLimitedError as error:
+                await self._refuse(scope, receive, send, 429, str(error), {"Retry-After": str(error.retry_after)})
+                return
+        await self.app(scope, _replay(body, receive), send)
 
     def _identify(self, scope: Scope) -> Scope:
         peer, port = scope.get("client") or ("unknown", 0)

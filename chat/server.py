@@ -19,7 +19,7 @@ from chat.http_errors import error_response, install_error_handlers
 from chat.rate_limit import RateLimiter
 from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions
 from chat.settings import Settings
-from chat.ui import build_ui, page_options
+from chat.ui import build_ui, counted_events, page_options
 from chat.widget import check_origins, widget_router
 from index import Embedder, LazyEmbedder
 
@@ -57,6 +57,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     app.include_router(docs_router(app))
     app.include_router(widget_router(settings))
     page_app: list = []  # Gradio's app, once mounted: it holds the page's login sessions
+    page_events: list = []  # which page events do work, once the page is built
     # Added last = outermost: CORS headers go on every answer, refusals included.
     app.add_middleware(
         RequestGuard,
@@ -64,10 +65,12 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         limiter=limiter,
         refusal=error_response,
         page_session=lambda cookies: bool(page_app) and page_sessions(page_app[0])(cookies),
+        counted_event=lambda body: page_events[0](body) if page_events else True,
     )
     app.add_middleware(SecurityHeaders)
     install_cors(app, settings)
     page = build_ui(engine, settings, FeedbackLog(feedback_path(settings), settings.feedback_max_kb * 1024))
+    page_events.append(counted_events(page))
     # api_open=False: the page's answer and vote functions run only through the queue, whose
     # join the guard counts (Gradio's default lets POST /gradio_api/run/chat skip it);
     # max_size bounds what waiting events can hold, whatever the number of clients.

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import os
 import re
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -222,6 +224,27 @@ def message_text_raw(content: object) -> str:
 
 def _notice(message: str) -> str:
     return f'<div class="cw-answer cw-notice"><p class="cw-text">{escape(message)}</p></div>'
+
+
+# What Gradio calls the functions behind the page's answer (ChatInterface wraps ``respond``) and vote.
+_WORKING_FUNCTIONS = frozenset({"_submit_fn", "_stream_fn", "vote"})
+
+
+def counted_events(page: gr.Blocks) -> Callable[[bytes], bool]:
+    """Whether a ``queue/join`` body asks for one of ``page``'s events that do work (answer or vote).
+
+    A body that cannot be read as such counts: only a well-formed cheap step goes uncounted.
+    """
+    working = {fn_id for fn_id, fn in page.fns.items() if getattr(fn.fn, "__name__", "") in _WORKING_FUNCTIONS}
+
+    def counted(body: bytes) -> bool:
+        try:
+            fn_index = json.loads(body).get("fn_index")
+        except (ValueError, AttributeError):
+            return True
+        return fn_index in working or not isinstance(fn_index, int)
+
+    return counted
 
 
 def build_ui(engine: Engine, settings: Settings, feedback: FeedbackLog) -> gr.Blocks:

@@ -167,6 +167,25 @@ def test_the_rate_limit_counts_page_events_before_gradio_queues_them(path):
     assert call(app, "POST", path, client="10.1.1.2", json={"data": []}).status_code != 429, "another client is not affected"
 
 
+def page_event(app, name: str) -> int:
+    """The fn_index of the page's event whose function is called ``name``."""
+    blocks = next(route.app.get_blocks() for route in app.routes if hasattr(getattr(route, "app", None), "get_blocks"))
+    return next(fn_id for fn_id, fn in blocks.fns.items() if getattr(fn.fn, "__name__", "") == name)
+
+
+def test_a_page_question_counts_once_and_its_cheap_steps_never(tmp_path):
+    # Gradio chains cheap steps after an answer ("enable the text box"): were they counted, a
+    # question would count twice, and a refused step would leave the page's text box disabled.
+    app = app_for(rate_limit=2, data_dir=str(tmp_path))
+    answer = {"data": ["Why?", []], "fn_index": page_event(app, "_submit_fn"), "session_hash": "s1"}
+    cheap = {"data": [], "fn_index": page_event(app, "<lambda>"), "session_hash": "s1"}
+    statuses = []
+    for _ in range(3):
+        statuses.append(call(app, "POST", "/gradio_api/queue/join", client="10.2.2.2", json=answer).status_code)
+        assert call(app, "POST", "/gradio_api/queue/join", client="10.2.2.2", json=cheap).status_code != 429
+    assert statuses[:2] != [429, 429] and statuses[2] == 429, statuses
+
+
 def test_the_answer_function_cannot_be_called_around_the_queue():
     # Gradio's default (api_open) runs a queued function directly at /gradio_api/run/<name>, uncounted.
     response = call(app_for(), "POST", "/gradio_api/run/chat", json={"data": ["When?", []]})
