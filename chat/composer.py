@@ -4,12 +4,14 @@ Every sentence of the retrieved paragraphs gets two scores:
 
 * **evidence**, how strongly it (and its paragraph) matches the question: what ``min_score``
   is compared with, so that a question the documents do not answer is refused;
-* **order**, evidence plus how many of the question's words the sentence itself holds and
-  whether it holds the kind of answer asked for (a number for "how many", a date for
-  "when"): the best of these opens the answer.
+* **order**, evidence plus how many of the question's words the sentence itself holds: the
+  best of the sentences that hold the kind of answer asked for (a number for "how many", a
+  date for "when") opens the answer.
 
-A question that wants a kind of answer no sentence holds, or names something (a name, a
-year) that the answering paragraph never mentions, is refused, saying what is missing.
+A question that wants a kind of answer no close sentence holds, names something (a name, a
+year) that the answering paragraph never mentions, or asks for a thing the documents never
+name is refused, saying what is missing; so is one whose opening sentence the doubt model
+(``chat.doubt``) doubts more than ``max_doubt``.
 """
 
 from __future__ import annotations
@@ -30,13 +32,13 @@ _PARAGRAPH_WEIGHT = 0.3
 _MIN_SENTENCE_WORDS = 4
 _NEAR_DUPLICATE = 0.95
 _MAX_LIST_ITEMS = 12
-_OPENING_QUOTES, _CLOSING_QUOTES = "“‘", "”’"
+# Double quotation marks only: "’" is also the apostrophe of "Japan’s".
+_OPENING_QUOTE, _CLOSING_QUOTE = "“", "”"
 _NOT_CLOSE = "Nothing in them answers this question closely enough to cite"
 
 
 @dataclass(frozen=True)
 class _Candidate:
-    rank: int
     hit: Hit
     position: int
     evidence: float
@@ -61,7 +63,7 @@ def _candidates(index: SearchIndex, reading: Reading, settings: Settings) -> lis
     hits, weight = reading.hits, settings.coverage_weight
     coverage = index.coverage(reading.query_text, [h.row for h in hits], settings.unknown_word_weight) if weight else np.ones(len(hits))
     found = []
-    for rank, hit in enumerate(hits):
+    for hit, paragraph_coverage in zip(hits, coverage):
         spans, vectors = index.sentences(hit.row)
         similarities = vectors @ reading.query_vector
         held = index.sentence_coverage(reading.query_text, hit.row)
@@ -70,12 +72,12 @@ def _candidates(index: SearchIndex, reading: Reading, settings: Settings) -> lis
             if len(text.split()) < _MIN_SENTENCE_WORDS or (hit.paragraph.kind == "table" and position == 0):
                 continue  # too short to stand as a claim; a table's header row answers nothing
             similar = (1 - _PARAGRAPH_WEIGHT) * float(similarity) + _PARAGRAPH_WEIGHT * hit.dense
-            evidence = (1 - weight) * similar + weight * float(coverage[rank])
+            evidence = (1 - weight) * similar + weight * float(paragraph_coverage)
             # A list's lead-in ("closed on these days:") holds what its items hold.
             said = hit.paragraph.text[span[0] :] if text.endswith(":") else text
             fits = holds(reading.part.kind, said, reading.part.text)
             order = evidence + settings.sentence_coverage_weight * float(held[position])
-            found.append(_Candidate(rank, hit, position, evidence, order, fits, vectors[position]))
+            found.append(_Candidate(hit, position, evidence, order, fits, vectors[position]))
     return sorted(found, key=lambda c: -c.order)
 
 
@@ -193,7 +195,7 @@ def _whole_quotation(text: str, spans: list[tuple[int, int]], position: int) -> 
     a ``[n]`` after a sentence must never land inside quotation marks."""
     def open_before(offset: int) -> int:
         before = text[:offset]
-        return sum(before.count(q) for q in _OPENING_QUOTES) - sum(before.count(q) for q in _CLOSING_QUOTES) + before.count('"') % 2
+        return before.count(_OPENING_QUOTE) - before.count(_CLOSING_QUOTE) + before.count('"') % 2
 
     start = end = position
     while start > 0 and open_before(spans[start][0]) > 0:
