@@ -107,6 +107,7 @@ class Engine:
         self.embedder = embedder
         self.settings = settings
         self._unservable: str | None = None  # a version that failed to load, not retried
+        self._bad_pointer: str | None = None  # what is wrong with CURRENT, logged once while it lasts
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
@@ -128,7 +129,7 @@ class Engine:
         serving = self.index.manifest.version
         problem = data_dir.pointer_problem()
         if problem:  # empty, garbage, a path: one line each time it changes, never a traceback
-            if problem != getattr(self, "_bad_pointer", None):
+            if problem != self._bad_pointer:
                 log.error("%s %s keeps serving; `citewise index rollback VERSION` repairs CURRENT.", problem, serving)
             self._bad_pointer = problem
             return False
