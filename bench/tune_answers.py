@@ -84,7 +84,7 @@ def fit(features: np.ndarray, labels: np.ndarray, fitted_on: str) -> DoubtModel:
     from sklearn.linear_model import LogisticRegression  # scikit-learn comes with sentence-transformers
 
     mean, scale = features.mean(axis=0), features.std(axis=0)
-    scale[scale < 1e-6] = 1.0  # a signal the rules hold constant (names_missing) weighs nothing either way
+    scale[scale < 1e-6] = 1.0  # a signal that never varies on the data weighs nothing either way
     regression = LogisticRegression(C=1.0, max_iter=5000).fit((features - mean) / scale, labels)
     return DoubtModel(
         tuple(mean.round(6)), tuple(scale.round(6)), tuple(regression.coef_[0].round(6)), round(float(regression.intercept_[0]), 6),

@@ -142,9 +142,7 @@ def signals(index: SearchIndex, reading: Reading, candidate: _Candidate) -> dict
         "sentence_coverage": float(index.sentence_coverage(reading.query_text, row)[position]),
         "missing_from_sentence": index.missing_from_sentence(reading.query_text, row, position),
         "numbers_missing": float(sum(n not in paragraph.text for n in numbers(question))),
-        "names_missing": float(len(index.lacks(named(question), row))),
         "asks_kind": float(reading.part.kind is not None),
-        "holds_kind": float(candidate.fits),
         "question_negated": float(negated(question)),
         "sentence_negated": float(negated(paragraph.text[start:end])),
     }
@@ -245,17 +243,17 @@ def compose_parts(question: str, index: SearchIndex, readings: list[Reading], se
     if not answered:
         reading, missing = unanswered[0]
         return refusal(question, reading.hits, missing.reason)
-    numbers: dict[int, int] = {}
+    marks: dict[int, int] = {}  # paragraph row -> its [n]
     quoted: dict[int, list[_Piece]] = {}
     sentences = []
     for piece in (p for part in answered for p in part):
-        n = numbers.setdefault(piece.hit.row, len(numbers) + 1)
+        n = marks.setdefault(piece.hit.row, len(marks) + 1)
         quoted.setdefault(piece.hit.row, []).append(piece)
         sentences.append(f"{_read(piece)} [{n}]")
     sentences += [f"The documents don't say {_unasked(r.part.text)}" for r, _ in unanswered]
     citations = [
         Citation(
-            n=numbers[row],
+            n=marks[row],
             doc=pieces[0].hit.paragraph.doc_id,
             paragraph=pieces[0].hit.paragraph.number,
             section=pieces[0].hit.paragraph.section,
@@ -282,7 +280,6 @@ def compose(
     query_vector: np.ndarray,
     query_text: str,
     settings: Settings,
-    part: Part | None = None,
 ) -> Answer:
     """Answer a one-part question from the sentences of ``hits`` (see ``compose_parts``).
 
@@ -292,7 +289,6 @@ def compose(
         hits: The retrieved paragraphs, best first.
         query_vector, query_text: What was searched for.
         settings: ``min_score``, ``max_sentences``, ``sentence_margin`` and the weights.
-        part: The question's kind of answer; read from ``question`` when not given.
     """
-    part = part or Part(question, wanted_kind(question))
+    part = Part(question, wanted_kind(question))
     return compose_parts(question, index, [Reading(part, hits, query_vector, query_text)], settings)

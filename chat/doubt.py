@@ -2,7 +2,7 @@
 
 Similarity alone cannot tell "When did the Normans reach Sicily?" from "When did the
 Normans *never* reach Sicily?", nor a paragraph that holds every word but one. A logistic
-model weighs a dozen signals of the question and the sentence that would open the answer;
+model weighs ten signals of the question and the sentence that would open the answer;
 it is fitted on the DEV half of SQuAD 2.0 (questions written to look answerable from
 their paragraph, and answerable ones) by ``bench/tune_answers.py``, which writes
 ``doubt_model.json``. The composer refuses when the doubt is over ``max_doubt``.
@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+# Names the paragraph lacks and a kind of answer the sentence lacks are not signals: the
+# composer's rules refuse those before the doubt is asked.
 SIGNALS = (
     "evidence",  # the sentence's evidence, as compared with min_score
     "sentence_similarity",  # cosine of the sentence and the question
@@ -24,9 +26,7 @@ SIGNALS = (
     "sentence_coverage",  # the same, held by the sentence itself
     "missing_from_sentence",  # highest IDF of a question word the corpus uses that the sentence lacks
     "numbers_missing",  # numbers of the question its paragraph never writes
-    "names_missing",  # names of the question (known to the corpus) its paragraph lacks
-    "asks_kind",  # the question wants a number, date, name or place
-    "holds_kind",  # the sentence holds one
+    "asks_kind",  # the question wants a number, date, name or place (the sentence holds one: a rule)
     "question_negated",  # "never", "not", "n't" in the question
     "sentence_negated",  # ... in the sentence
 )

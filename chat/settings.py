@@ -87,7 +87,7 @@ class Settings:
         "1 treats it as a name the documents lack, 0 as another word for one they use."
     )
     max_doubt: float = _setting(
-        0.84, "Refuse when the doubt that the best sentence answers (0 to 1, chat/doubt.py: a model of a dozen signals "
+        0.84, "Refuse when the doubt that the best sentence answers (0 to 1, chat/doubt.py: a model of ten signals "
         "fitted on the DEV half of SQuAD 2.0) is above this; 1 never refuses on doubt. 0.84 refused the most unanswerable SQuAD 2.0 DEV "
         "questions while refusing under 10% of its answerable ones and keeping the answer first for 70% of SQuAD v1.1 DEV "
         "(bench/tune_answers.py)."
