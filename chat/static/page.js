@@ -50,10 +50,35 @@
       if (answer === newest && (was === undefined || (complete && was === false))) moved = true;
       seen.set(key, was === true || complete);
     });
-    // After Gradio's own scroll (it follows the chat's end once that is in view), not before it.
-    if (moved && started && narrow.matches) setTimeout(() => newest.scrollIntoView({ block: "start" }), 60);
+    if (moved && started && narrow.matches) follow();
     started = true;
   };
+  // Gradio scrolls the chat to its end after it renders, later on a busy machine than on an idle
+  // one: for a moment after the answer arrives, any scroll not made by the reader brings the
+  // answer's first line back to the top. A touch, wheel or key ends that moment at once.
+  const FOLLOW_MS = 1500;
+  let followUntil = 0;
+  const alignNewest = () => {
+    if (Date.now() > followUntil) return;
+    const answers = document.querySelectorAll("#cw-chat .cw-answer");
+    const newest = answers[answers.length - 1];
+    const box = newest && newest.closest(".bubble-wrap");
+    if (!box) return;
+    const offset = newest.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    if (Math.abs(offset) > 2) newest.scrollIntoView({ block: "start" });
+  };
+  const follow = () => {
+    followUntil = Date.now() + FOLLOW_MS;
+    setTimeout(alignNewest, 60);
+  };
+  const stopFollowing = () => {
+    followUntil = 0;
+  };
+  ["wheel", "touchstart", "pointerdown", "keydown"].forEach((type) =>
+    document.addEventListener(type, stopFollowing, { capture: true, passive: true }),
+  );
+  // Scroll events do not bubble; caught on the way down, they come from every scrolling box.
+  document.addEventListener("scroll", () => requestAnimationFrame(alignNewest), { capture: true, passive: true });
   new MutationObserver(() => {
     if (!pending) {
       pending = true;
