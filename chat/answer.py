@@ -14,7 +14,8 @@ class Citation:
     """A paragraph the answer cites, as ``[n]``.
 
     ``quote`` is the sentence(s) of ``text`` the answer uses; ``spans`` are their
-    character offsets in ``text``, for highlighting (not part of the JSON contract).
+    ``[start, end)`` offsets in ``text``, counted in characters (Unicode code points, as
+    Python counts them; a JavaScript client slices ``Array.from(text)``), for highlighting.
     """
 
     n: int
@@ -35,6 +36,7 @@ class Citation:
             "section": self.section,
             "text": self.text,
             "quote": self.quote,
+            "spans": [[start, end] for start, end in self.spans],
             "score": round(float(self.score), 4),
         }
 

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import CORPUS, DATA, REPO
 
 ANSWER_KEYS = {"question", "answer", "answered", "citations"}
-CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "score"}
+CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "spans", "score"}
 
 
 def citewise(*args, cwd, stdin=None):
@@ -78,6 +78,8 @@ def test_every_answer_meets_the_json_contract(answers):
             assert citation["n"] == n
             assert all(sentence in citation["text"] for sentence in marked[n]), "each sentence comes from its source"
             assert citation["quote"] == " ".join(marked[n])
+            highlighted = [citation["text"][start:end] for start, end in citation["spans"]]
+            assert " ".join(highlighted) == citation["quote"], "the spans mark the quoted sentences"
             assert isinstance(citation["score"], float) and isinstance(citation["paragraph"], int)
 
 

@@ -40,32 +40,21 @@
   }
 
   /** Where the quote's sentences sit in the paragraph, as merged [start, end) ranges. */
-  function quoteRanges(text, quote) {
-    const ranges = [];
-    let from = 0;
-    for (const piece of quote.split(/(?<=[.!?…]["”’)\]]?)\s+/)) {
-      const at = piece ? text.indexOf(piece, from) : -1;
-      if (at < 0) continue;
-      const last = ranges[ranges.length - 1];
-      if (last && !text.slice(last[1], at).trim()) last[1] = at + piece.length;
-      else ranges.push([at, at + piece.length]);
-      from = at + piece.length;
-    }
-    return ranges;
-  }
-
   function renderSource(citation) {
     const box = element("blockquote", "source");
     box.dataset.n = String(citation.n);
     const where = [citation.doc, citation.section, `paragraph ${citation.paragraph}`].filter(Boolean).join(" · ");
     box.append(element("cite", "", `[${citation.n}] ${where}`));
     const paragraph = element("p");
+    // The answer's spans count code points, as the server does; a JS string's indices count UTF-16 units.
+    const chars = Array.from(citation.text);
+    const piece = (start, end) => chars.slice(start, end).join("");
     let cursor = 0;
-    for (const [start, end] of quoteRanges(citation.text, citation.quote || "")) {
-      paragraph.append(citation.text.slice(cursor, start), element("mark", "", citation.text.slice(start, end)));
+    for (const [start, end] of citation.spans || []) {
+      paragraph.append(piece(cursor, start), element("mark", "", piece(start, end)));
       cursor = end;
     }
-    paragraph.append(citation.text.slice(cursor));
+    paragraph.append(piece(cursor));
     box.append(paragraph);
     return box;
   }

@@ -31,13 +31,14 @@ def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, ser
     chat = widget.chat(page)
     expect(chat.locator("#title")).to_have_text("Ask the handbook")
 
-    answer = widget.ask(page, gold["question"])
+    with page.expect_response(f"{server.url}/api/ask") as replied:
+        answer = widget.ask(page, gold["question"])
     expect(answer).to_contain_text("[1]")
     source = widget.open_source(answer, 1)
     expect(source).to_contain_text(gold["answer"])
-    highlighted = source.locator("mark").first
-    expect(highlighted).to_be_visible()
-    assert highlighted.inner_text().strip() in source.locator("p").inner_text()
+    expect(source.locator("mark").first).to_be_visible()
+    # Marked exactly where the JSON's spans say: the quoted sentences, nothing around them.
+    assert " ".join(source.locator("mark").all_inner_texts()) == replied.value.json()["citations"][0]["quote"]
     visit.screenshot("widget.png")
 
     first_answer = answer.locator("p").first.inner_text()
