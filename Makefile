@@ -6,7 +6,7 @@ CITEWISE := $(BIN)/citewise
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup index run test browser bench clean
+.PHONY: setup index run test quick browser bench clean
 
 # Installs the pinned CPU torch first: an unpinned one would pull GBs of CUDA packages.
 $(BIN)/.installed: pyproject.toml
@@ -33,6 +33,10 @@ browser:
 
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+# The tests that start no process (no server, CLI run or browser): a developer's inner loop.
+quick: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Not part of `make test`: 11-15 minutes on 2 cores, writes bench/RESULTS.md; `make bench BENCH_ARGS=--quick` about 8.
 bench: setup

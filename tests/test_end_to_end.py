@@ -15,6 +15,9 @@ import pytest
 
 from tests.conftest import CORPUS, DATA, REPO
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 ANSWER_KEYS = {"question", "answer", "answered", "citations"}
 CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "spans", "score"}
 

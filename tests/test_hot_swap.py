@@ -19,6 +19,9 @@ from index import DataDir
 from tests.conftest import CORPUS, REPO, build_corpus_index
 from tests.live_server import running_server
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 NEW_DOC = (
     "Zephyr Harbour\n\nThe Zephyr Harbour lighthouse was painted teal in 1931 by its keeper, Mira Olsen.\n\n"
     "The harbour froze over completely in the winter of 1947."

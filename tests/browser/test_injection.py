@@ -9,6 +9,9 @@ from tests.browser import page_driver
 from tests.browser import widget_driver as widget
 from tests.conftest import HOSTILE_QUESTION, PAYLOADS
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def widget_page(host_sites, server) -> str:

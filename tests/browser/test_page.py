@@ -9,6 +9,9 @@ from playwright.sync_api import expect
 
 from tests.browser import page_driver
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def test_clicking_a_marker_opens_the_cited_paragraph_with_the_quote_marked(visit, server, gold):
     page = visit.page

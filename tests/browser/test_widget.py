@@ -11,6 +11,9 @@ from playwright.sync_api import expect
 from tests.browser import widget_driver as widget
 from tests.live_server import LiveServer, running_server
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 ACCENT = "rgb(10, 125, 79)"
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
 from chat.engine import retrieval_query
-from tests.live_server import running_server
+from tests.chat.in_process import app_for, call
 
 FIRST = "What did President Biden call the alliance?"
 FOLLOW_UP = "When did he say it?"
@@ -45,18 +42,13 @@ def test_follow_up_is_answered_from_the_paragraph_of_the_earlier_topic(article_e
     assert answer.question == FOLLOW_UP
 
 
-@pytest.fixture(scope="module")
-def server(article_data_dir):
-    with running_server(article_data_dir) as live:
-        yield live
-
-
-def test_api_history_carries_the_conversation(server, article_engine):
+def test_api_history_carries_the_conversation(article_engine):
+    app = app_for(article_engine)
     body = {"question": FOLLOW_UP, "history": conversation(article_engine)}
-    answer = httpx.post(f"{server.url}/api/ask", json=body, timeout=60).json()
+    answer = call(app, "POST", "/api/ask", json=body).json()
     assert answer["answered"] is True
     assert answer["citations"][0]["paragraph"] == QUOTE_PARAGRAPH
     assert "April 2021" in answer["answer"]
-    alone = httpx.post(f"{server.url}/api/ask", json={"question": FOLLOW_UP}, timeout=60).json()
+    alone = call(app, "POST", "/api/ask", json={"question": FOLLOW_UP}).json()
     assert QUOTE_PARAGRAPH not in [c["paragraph"] for c in alone["citations"]]
 

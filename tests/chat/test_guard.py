@@ -7,9 +7,7 @@ no index), driven through httpx's ASGI transport: the attacks of issue 14 points
 
 from __future__ import annotations
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -17,11 +15,12 @@ import pytest
 
 from chat.answer import Answer, Citation
 from chat.engine import check_history, check_question
-from chat.server import create_app, uvicorn_options
+from chat.server import uvicorn_options
 from chat.settings import Settings
+from tests.chat import in_process
+from tests.chat.in_process import call, run_apart
 
 TOKEN = "s3cret"
-URL = "http://127.0.0.1:7860"
 
 
 @dataclass
@@ -56,24 +55,8 @@ class StubEngine:
         return Answer(question, "It is so. [1]", True, [citation], index_version="v0001")
 
 
-def run_apart(coroutine):
-    """``asyncio.run`` in a thread of its own: the browser tests' Playwright leaves an event loop running in this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 def app_for(engine=None, **settings):
-    defaults = {"rate_limit": 0, "data_dir": "var"}
-    return create_app(engine or StubEngine(), Settings(**{**defaults, **settings}))
-
-
-def call(app, method: str, path: str, client: str = "127.0.0.1", url: str = URL, **kwargs) -> httpx.Response:
-    async def go():
-        transport = httpx.ASGITransport(app=app, client=(client, 50000), raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url=url, timeout=30) as http:
-            return await http.request(method, path, **kwargs)
-
-    return run_apart(go())
+    return in_process.app_for(engine or StubEngine(), **settings)
 
 
 def assert_refused(response: httpx.Response, status: int, message: str) -> None:

@@ -18,6 +18,9 @@ import pytest
 
 from tests.live_server import LiveServer, running_server
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 LIMIT = 3
 
 OVERSIZED = 2 * 1024 * 1024  # twice the default page cap (1024 KiB)

@@ -13,6 +13,9 @@ from chat.cli import cli
 from index import DataDir
 from tests.chat.conftest import ALLOWED_ORIGIN, HOSTILE_QUESTION, PAYLOADS, RATE_LIMIT, TOKEN
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 TREATY = "When was the defense treaty signed?"
 ANSWER_KEYS = {"question", "answer", "answered", "citations"}
 

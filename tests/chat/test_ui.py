@@ -40,6 +40,7 @@ def page_client(open_server) -> Client:
     return Client(open_server.url, verbose=False, download_files=False, analytics_enabled=False)
 
 
+@pytest.mark.slow  # a live server
 def test_gradio_client_gets_a_cited_answer_and_its_sources(page_client):
     message, panel = page_client.predict("When was the defense treaty signed?", api_name="/chat")
     assert "1960" in message
@@ -49,6 +50,7 @@ def test_gradio_client_gets_a_cited_answer_and_its_sources(page_client):
     assert "<mark>" in panel and "japan-us-alliance.txt" in panel
 
 
+@pytest.mark.slow  # a live server
 def test_document_markup_on_the_page_is_text(page_client):
     message, panel = page_client.predict(HOSTILE_QUESTION, api_name="/chat")
     assert "Quince Orchard" in message
@@ -58,11 +60,13 @@ def test_document_markup_on_the_page_is_text(page_client):
     assert "<script" not in message + panel and "<img" not in message + panel
 
 
+@pytest.mark.slow  # a live server
 def test_a_bad_question_gets_a_message_not_an_error(page_client, open_server):
     message, _panel = page_client.predict("x" * 1001, api_name="/chat")
     assert "the limit is 1000" in message
 
 
+@pytest.mark.slow  # a live server
 def test_the_page_asks_for_the_token_when_one_is_set(locked_server):
     options = {"verbose": False, "download_files": False, "analytics_enabled": False}
     with pytest.raises(AuthenticationError):
@@ -74,6 +78,7 @@ def test_the_page_asks_for_the_token_when_one_is_set(locked_server):
     assert "1960" in message
 
 
+@pytest.mark.slow  # a live server
 def test_nothing_on_the_page_loads_from_the_internet(open_server):
     page = httpx.get(f"{open_server.url}/").text
     loaded = re.findall(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="([^"]+)"', page)
@@ -188,6 +193,7 @@ def test_the_page_sends_no_history_with_a_vote():
     assert likes and all(d["inputs"] == [] for d in likes)
 
 
+@pytest.mark.slow  # a live server
 def test_the_page_accepts_no_uploads(open_server):
     # Gradio's upload route is open to anyone; the page takes no files, so it takes none.
     response = httpx.post(f"{open_server.url}/gradio_api/upload", files={"files": ("a.txt", b"hello")})

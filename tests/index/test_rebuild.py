@@ -19,6 +19,9 @@ from index import BuildLock, DataDir, load_index, rebuild_index
 from ingest import read_corpus, split_paragraphs, split_sentences
 from tests.conftest import CORPUS, REPO
 
+# Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 ARTICLE = "japan-us-alliance.txt"
 NEW_DOC = "Zephyr Harbour\n\nThe Zephyr Harbour lighthouse was painted teal in 1931. Its keeper was Mira Olsen.\n\nThe harbour froze over in 1947."
 
