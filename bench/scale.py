@@ -19,9 +19,7 @@ import numpy as np
 
 from bench.timing import interleaved, peak_rss_mb, reset_peak_rss, size_mb, stopwatch, summary, timed
 from chat.settings import Settings
-from index import FaissOptions, Manifest, SearchIndex
-from index.faiss_store import FaissStore
-from index.lexical_store import LexicalStore
+from index import FaissOptions, FaissStore, LexicalStore, Manifest, SearchIndex
 
 DEFAULTS = Settings()  # the fused search is timed as it is served
 

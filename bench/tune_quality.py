@@ -37,9 +37,7 @@ from chat.beir import read_ids, read_qrels, read_queries
 from chat.composer import evidence
 from chat.evaluation import corpus_index, run_queries
 from chat.settings import Settings
-from index import Embedder, SearchIndex, evaluate_run
-from index.faiss_store import FaissStore
-from index.lexical_store import LexicalStore
+from index import Embedder, FaissStore, LexicalStore, SearchIndex, evaluate_run
 
 
 REPO = Path(__file__).resolve().parent.parent

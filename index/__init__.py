@@ -17,9 +17,10 @@ from index.errors import (
     IndexNotFoundError,
     IndexWriteError,
 )
-from index.faiss_store import FaissOptions
+from index.faiss_store import FaissOptions, FaissStore
 from index.fusion import FUSION_METHODS
 from index.lazy_embedder import LazyEmbedder
+from index.lexical_store import LexicalStore
 from index.manifest import FORMAT_VERSION, Manifest
 from index.metrics import evaluate_run
 from index.search_index import Hit, SearchIndex
@@ -40,12 +41,14 @@ __all__ = [
     "Embedder",
     "EmbeddingCache",
     "FaissOptions",
+    "FaissStore",
     "Hit",
     "IndexBusyError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexWriteError",
     "LazyEmbedder",
+    "LexicalStore",
     "Manifest",
     "SearchIndex",
     "VersionInfo",

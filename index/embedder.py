@@ -88,7 +88,6 @@ class Embedder:
         self.threads = threads
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
         log.info("loaded embedding model %s (%d dimensions) from %s", self.name, self.dimension, path)
 
     def encode(self, texts: list[str], progress: bool = False, threads: int | None = None) -> np.ndarray:

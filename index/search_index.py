@@ -21,7 +21,6 @@ from ingest import Paragraph
 
 PARAGRAPHS_FILE = "paragraphs.jsonl"
 SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
-SENTENCE_OFFSETS_FILE = "sentence_offsets.npy"
 
 
 def _sha256(path: Path) -> str:
