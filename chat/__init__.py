@@ -6,6 +6,7 @@ import importlib
 
 _EXPORTS = {
     "Answer": "chat.answer",
+    "CitewiseError": "ingest.errors",
     "Citation": "chat.answer",
     "Engine": "chat.engine",
     "QuestionError": "chat.errors",

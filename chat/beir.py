@@ -1,6 +1,6 @@
 """BEIR-layout evaluation files: queries, qrels and answers in, a TREC run out.
 
-Every reader raises ``ValueError`` naming the file and line of the first bad record,
+Every reader raises ``EvaluationDataError`` naming the file and line of the first bad record,
 so a broken file is reported before any work is done.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from chat.errors import EvaluationDataError
 
 
 def _jsonl_records(path: Path):
@@ -19,9 +21,9 @@ def _jsonl_records(path: Path):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: broken JSON ({error.msg}).") from None
+                raise EvaluationDataError(f"{path}:{number}: broken JSON ({error.msg}).") from None
             if not isinstance(record, dict) or "id" not in record:
-                raise ValueError(f'{path}:{number}: each line needs an object with an "id".')
+                raise EvaluationDataError(f'{path}:{number}: each line needs an object with an "id".')
             yield number, record
 
 
@@ -30,10 +32,10 @@ def read_queries(path: Path) -> dict[str, str]:
     queries = {}
     for number, record in _jsonl_records(path):
         if not isinstance(record.get("text"), str) or not record["text"].strip():
-            raise ValueError(f'{path}:{number}: query {record["id"]!r} needs a non-empty "text".')
+            raise EvaluationDataError(f'{path}:{number}: query {record["id"]!r} needs a non-empty "text".')
         queries[str(record["id"])] = record["text"].strip()
     if not queries:
-        raise ValueError(f"{path}: no queries in it.")
+        raise EvaluationDataError(f"{path}: no queries in it.")
     return queries
 
 
@@ -52,10 +54,10 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
             except (IndexError, ValueError):
                 if number == 1:
                     continue  # the header
-                raise ValueError(f"{path}:{number}: expected 'query-id<TAB>corpus-id<TAB>score', got {line.strip()!r}.") from None
+                raise EvaluationDataError(f"{path}:{number}: expected 'query-id<TAB>corpus-id<TAB>score', got {line.strip()!r}.") from None
             qrels.setdefault(query, {})[doc] = grade
     if not qrels:
-        raise ValueError(f"{path}: no judgments in it.")
+        raise EvaluationDataError(f"{path}: no judgments in it.")
     return qrels
 
 
@@ -65,7 +67,7 @@ def read_answers(path: Path) -> dict[str, list[str]]:
     for number, record in _jsonl_records(path):
         texts = record.get("answers")
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-            raise ValueError(f'{path}:{number}: "answers" must be a list of strings.')
+            raise EvaluationDataError(f'{path}:{number}: "answers" must be a list of strings.')
         answers[str(record["id"])] = [t for t in texts if t.strip()]
     return answers
 
@@ -75,7 +77,7 @@ def read_ids(path: Path) -> set[str]:
     with open(path, encoding="utf-8") as handle:
         ids = {line.strip() for line in handle if line.strip()}
     if not ids:
-        raise ValueError(f"{path}: no query ids in it.")
+        raise EvaluationDataError(f"{path}: no query ids in it.")
     return ids
 
 

@@ -1,4 +1,4 @@
-"""The HTTP edge of the chat layer: each domain error to one status, in one JSON shape.
+"""The HTTP edge of the chat layer: every error a user can fix answered once, in one JSON shape.
 
 Every API error looks like ``{"ok": false, "error": "<message>", "status": <code>}``.
 """
@@ -12,19 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from chat.errors import QuestionError, QuestionTooLongError
-from chat.rate_limit import RateLimitedError
-from chat.security import OriginError, TokenError, client_of
+from chat.rate_limit import client_of
+from ingest import CitewiseError
 
 log = logging.getLogger(__name__)
-
-ERROR_STATUS: dict[type[Exception], int] = {
-    QuestionError: 422,
-    QuestionTooLongError: 413,
-    TokenError: 401,
-    OriginError: 403,
-    RateLimitedError: 429,
-}
 
 
 def error_body(status: int, message: str) -> dict:
@@ -35,21 +26,16 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse(error_body(status, message), status_code=status, headers=headers)
 
 
-def _headers(error: Exception) -> dict[str, str] | None:
-    if isinstance(error, RateLimitedError):
-        return {"Retry-After": str(error.retry_after)}
-    if isinstance(error, TokenError):
-        return {"WWW-Authenticate": "Bearer"}
-    return None
+def error_response_for(error: CitewiseError) -> JSONResponse:
+    """The response to ``error``: its status, its message, its headers."""
+    return error_response(error.status, str(error), error.headers() or None)
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
-    # The most specific class wins: a QuestionTooLongError is a 413, other QuestionErrors 422.
-    status = next(ERROR_STATUS[kind] for kind in type(error).__mro__ if kind in ERROR_STATUS)
-    if status in (401, 403, 429):
+async def _user_error(request: Request, error: CitewiseError) -> JSONResponse:
+    if error.status in (401, 403, 429):
         # Refusals are what an operator looks for when a client says "it stopped working".
-        log.warning("refused %s %s from %s: %d %s", request.method, request.url.path, client_of(request), status, error)
-    return error_response(status, str(error), _headers(error))
+        log.warning("refused %s %s from %s: %d %s", request.method, request.url.path, client_of(request), error.status, error)
+    return error_response_for(error)
 
 
 def describe_validation(error: RequestValidationError) -> str:
@@ -86,8 +72,7 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every API error in the one shape; no stack trace ever reaches a client."""
-    for kind in ERROR_STATUS:
-        app.add_exception_handler(kind, _domain_error)
+    app.add_exception_handler(CitewiseError, _user_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -8,19 +8,34 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from starlette.requests import Request
+
+from ingest import CitewiseError
+
 WINDOW_SECONDS = 60.0
 
 
-class RateLimitedError(Exception):
+class RateLimitedError(CitewiseError):
     """A client asked more often than the limit allows.
 
     Args:
         retry_after: Whole seconds until the client may ask again.
     """
 
+    status = 429
+
     def __init__(self, limit: int, retry_after: int) -> None:
         super().__init__(f"Too many requests: the limit is {limit} a minute per client. Try again in {retry_after} s.")
         self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+def client_of(request: Request) -> str:
+    """Who is asking, for the rate limit: the peer address, or the client a trusted proxy
+    named (``chat.security.RequestGuard`` has already put it in the request's ``client``)."""
+    return request.client.host if request.client else "unknown"
 
 
 class RateLimiter:

@@ -8,33 +8,21 @@ import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import cookie_parser
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chat.errors import HostError, OriginError, RequestTooLargeError, TokenError
+from chat.http_errors import error_response_for
 from chat.rate_limit import RateLimitedError, RateLimiter
+from ingest import CitewiseError
 from chat.settings import Settings
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-
-
-class TokenError(Exception):
-    """The API needs a token and the request did not carry the right one."""
-
-
-class OriginError(Exception):
-    """A browser on a site not given with ``--allow-origin`` called the API."""
-
-
-def client_of(request: Request) -> str:
-    """Who is asking, for the rate limit: the peer address, or the client a trusted proxy
-    named (``RequestGuard`` has already put it in the request's ``client``)."""
-    return request.client.host if request.client else "unknown"
 
 
 def token_matches(given: str | bytes, expected: str) -> bool:
@@ -201,7 +189,6 @@ class RequestGuard:
         app: The app behind the guard.
         settings: Token, origins, hosts, proxies and size caps.
         limiter: The per-client rate limit.
-        refusal: Makes the error response: ``refusal(status, message, headers)``.
         page_session: Whether the request's cookies hold a signed-in page session.
         counted_event: Whether a page event (a ``queue/join`` body) does work the rate limit
             counts; the cheap steps Gradio chains after an answer are not, so that a refused
@@ -213,14 +200,12 @@ class RequestGuard:
         app: ASGIApp,
         settings: Settings,
         limiter: RateLimiter,
-        refusal: Callable[..., Response],
         page_session: Callable[[dict[str, str]], bool] = lambda _cookies: False,
         counted_event: Callable[[bytes], bool] = lambda _body: True,
     ) -> None:
         self.app = app
         self.settings = settings
         self.limiter = limiter
-        self.refusal = refusal
         self.page_session = page_session
         self.counted_event = counted_event
         self.proxies = TrustedProxies(settings.trusted_proxies)
@@ -236,10 +221,8 @@ class RequestGuard:
         headers = Headers(scope=scope)
         if not host_allowed(headers.get("host"), self.hosts):
             name = host_name(headers.get("host", ""))
-            message = (
-                f"This server does not answer to the host name {name!r}; its operator allows it with --allow-host {name}."
-            )
-            await self._refuse(scope, receive, send, 400, message)
+            message = f"This server does not answer to the host name {name!r}; its operator allows it with --allow-host {name}."
+            await self._refuse(scope, receive, send, HostError(message))
             return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
@@ -252,14 +235,8 @@ class RequestGuard:
                 check_origin(self.settings.allow_origins, headers.get("origin"), headers.get("host"))
                 if self.settings.token and path.rstrip("/") != "/login":
                     self._check_token(scope, headers, on_page=not path.startswith(API_PREFIX))
-        except RateLimitedError as error:
-            await self._refuse(scope, receive, send, 429, str(error), {"Retry-After": str(error.retry_after)})
-            return
-        except OriginError as error:
-            await self._refuse(scope, receive, send, 403, str(error))
-            return
-        except TokenError as error:
-            await self._refuse(scope, receive, send, 401, str(error), {"WWW-Authenticate": "Bearer"})
+        except (RateLimitedError, OriginError, TokenError) as error:
+            await self._refuse(scope, receive, send, error)
             return
         if "content-length" not in headers and "transfer-encoding" not in headers:
             await self.app(scope, receive, send)  # no body
@@ -286,7 +263,7 @@ class RequestGuard:
             try:
                 self.limiter.check(scope["client"][0])
             except RateLimitedError as error:
-                await self._refuse(scope, receive, send, 429, str(error), {"Retry-After": str(error.retry_after)})
+                await self._refuse(scope, receive, send, error)
                 return
         await self.app(scope, _replay(body, receive), send)
 
@@ -317,17 +294,15 @@ class RequestGuard:
             message = f"The request body is over the limit of {limit // 1024} KiB."
         else:
             message = f"The request is over the page's limit of {limit // 1024} KiB: clear the chat to go on."
-        await self._refuse(scope, receive, send, 413, message)
+        await self._refuse(scope, receive, send, RequestTooLargeError(message))
 
-    async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, status: int, message: str, headers: dict[str, str] | None = None
-    ) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: CitewiseError) -> None:
         client = (scope.get("client") or ("unknown",))[0]
-        log.warning("refused %s %s from %s: %d %s", scope.get("method", "WEBSOCKET"), scope["path"], client, status, message)
+        log.warning("refused %s %s from %s: %d %s", scope.get("method", "WEBSOCKET"), scope["path"], client, error.status, error)
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
+            await send({"type": "websocket.close", "code": 1008, "reason": str(error)[:120]})
             return
-        await self.refusal(status, message, headers)(scope, receive, send)
+        await error_response_for(error)(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

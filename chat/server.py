@@ -15,7 +15,7 @@ from starlette.routing import Mount
 from chat.api import api_router, docs_router
 from chat.engine import Engine
 from chat.feedback import FeedbackLog, feedback_path
-from chat.http_errors import error_response, install_error_handlers
+from chat.http_errors import install_error_handlers
 from chat.rate_limit import RateLimiter
 from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions
 from chat.settings import Settings
@@ -63,7 +63,6 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         RequestGuard,
         settings=settings,
         limiter=limiter,
-        refusal=error_response,
         page_session=lambda cookies: bool(page_app) and page_sessions(page_app[0])(cookies),
         counted_event=lambda body: page_events[0](body) if page_events else True,
     )

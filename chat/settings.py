@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from chat.errors import SettingsError
+
 ENV_PREFIX = "CITEWISE_"
 CONFIG_FILE = "citewise.toml"
 # scheme://host[:port] and nothing else: the same pattern as chat.widget's (a test keeps them equal),
@@ -138,23 +140,23 @@ class Settings:
         from index import FUSION_METHODS
 
         if self.fusion not in FUSION_METHODS:
-            raise ValueError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
+            raise SettingsError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
         for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
+                raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
                      "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb",
                      "feedback_max_kb"):
             if getattr(self, name) < 1:
-                raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
+                raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
         if self.build_threads < 0:
-            raise ValueError(f"Invalid build_threads: {self.build_threads!r}. It must be 0 (every core) or more.")
+            raise SettingsError(f"Invalid build_threads: {self.build_threads!r}. It must be 0 (every core) or more.")
         if not 1 <= self.port <= 65535:
-            raise ValueError(
+            raise SettingsError(
                 f"Invalid port: {self.port!r}. Give a port from 1 to 65535, e.g. --port 8000 or CITEWISE_PORT=8000."
             )
         if self.rate_limit < 0:
-            raise ValueError(
+            raise SettingsError(
                 f"Invalid rate_limit: {self.rate_limit!r}. Give requests a minute per client, e.g. --rate-limit 30 "
                 "(or CITEWISE_RATE_LIMIT=30); 0 turns the limit off."
             )
@@ -162,7 +164,7 @@ class Settings:
         origins = [origin[:-1] if origin.endswith("/") and origin.count("/") == 3 else origin for origin in self.allow_origins]
         for origin in origins:
             if not _ORIGIN.fullmatch(origin):
-                raise ValueError(
+                raise SettingsError(
                     f"Invalid allowed origin: {origin!r}. Give scheme, host and port only, e.g. "
                     "--allow-origin http://intranet.example:8080 (or CITEWISE_ALLOW_ORIGINS=http://intranet.example:8080)."
                 )
@@ -171,15 +173,15 @@ class Settings:
             try:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
-                raise ValueError(
+                raise SettingsError(
                     f"Invalid trusted proxy: {proxy!r}. Give an IP address or a network, like 127.0.0.1 or 10.0.0.0/8."
                 ) from None
         for host in self.allow_hosts:
             if host != "*" and (not host or any(c in host for c in "/:@ ")):
-                raise ValueError(f"Invalid allowed host: {host!r}. Give a host name without scheme or port, like chat.example.")
+                raise SettingsError(f"Invalid allowed host: {host!r}. Give a host name without scheme or port, like chat.example.")
         for name in ("reload_seconds", "watch_debounce_seconds"):
             if getattr(self, name) < 0:
-                raise ValueError(f"Invalid {name}: {getattr(self, name)!r}. It must be 0 or more seconds.")
+                raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be 0 or more seconds.")
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) values replaced, e.g. from CLI flags."""
@@ -194,7 +196,7 @@ def _convert(name: str, value: Any) -> Any:
     kind = _types().get(name)
     if kind is None:
         known = ", ".join(f.name for f in fields(Settings))
-        raise ValueError(f"Invalid setting {name!r}. Known settings: {known}.")
+        raise SettingsError(f"Invalid setting {name!r}. Known settings: {known}.")
     if kind is Path:
         return Path(value)
     if kind == list[str]:
@@ -204,14 +206,14 @@ def _convert(name: str, value: Any) -> Any:
     try:
         return kind(value)
     except (TypeError, ValueError):
-        raise ValueError(f"Invalid value for {name}: {value!r} is not a {kind.__name__}.") from None
+        raise SettingsError(f"Invalid value for {name}: {value!r} is not a {kind.__name__}.") from None
 
 
 def load_settings(config_file: Path | str | None = None, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings from defaults, the TOML file, ``CITEWISE_*`` variables and ``overrides``.
 
     Raises:
-        ValueError: an unknown key or a bad value; the message names it.
+        SettingsError: an unknown key or a bad value (the message names it), or a config file that is missing.
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
@@ -219,7 +221,7 @@ def load_settings(config_file: Path | str | None = None, environ: dict[str, str]
     if path.exists():
         values.update(_read_config(path))
     elif config_file or environ.get(f"{ENV_PREFIX}CONFIG"):
-        raise FileNotFoundError(f"Config file not found: '{path}'")
+        raise SettingsError(f"Config file not found: '{path}'. Give an existing file with --config or CITEWISE_CONFIG.")
     names = [f.name for f in fields(Settings)]
     for key, value in environ.items():
         name = key[len(ENV_PREFIX):].lower()
@@ -227,7 +229,7 @@ def load_settings(config_file: Path | str | None = None, environ: dict[str, str]
             if name not in names:
                 close = _closest(name, names)
                 hint = f"did you mean {ENV_PREFIX}{close.upper()}?" if close else f"known settings: {', '.join(names)}."
-                raise ValueError(f"Invalid setting {key!r} in the environment: {hint}")
+                raise SettingsError(f"Invalid setting {key!r} in the environment: {hint}")
             values[name] = _convert(name, value)
     return Settings(**values).with_overrides(**overrides)
 
@@ -253,7 +255,7 @@ def _read_config(path: Path) -> dict[str, Any]:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path} is not valid TOML: {error}.") from None
+        raise SettingsError(f"{path} is not valid TOML: {error}.") from None
     names = [f.name for f in fields(Settings)]
     values: dict[str, Any] = {}
     for key, value in table.items():
@@ -262,11 +264,11 @@ def _read_config(path: Path) -> dict[str, Any]:
         if key not in names:
             close = _closest(key, names)
             hint = f"did you mean {close}?" if close else f"known settings: {', '.join(names)}."
-            raise ValueError(f"Invalid setting {key!r} in {where}: {hint}")
+            raise SettingsError(f"Invalid setting {key!r} in {where}: {hint}")
         try:
             values[key] = _convert(key, value)
         except ValueError as error:
-            raise ValueError(f"{error} ({where})") from None
+            raise SettingsError(f"{error} ({where})") from None
     return values
 
 

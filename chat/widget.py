@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from chat.errors import SettingsError
 from chat.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -40,11 +41,11 @@ def check_origins(origins: list[str]) -> list[str]:
     """The origins, each checked to be exactly ``scheme://host[:port]``.
 
     Raises:
-        ValueError: an origin with a path, wildcard or stray character; the message names it.
+        SettingsError: an origin with a path, wildcard or stray character; the message names it.
     """
     for origin in origins:
         if not _ORIGIN.fullmatch(origin):
-            raise ValueError(
+            raise SettingsError(
                 f"Invalid allowed origin: {origin!r}. Give scheme, host and port only, e.g. http://intranet.example:8080."
             )
     return origins

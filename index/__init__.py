@@ -10,12 +10,14 @@ from index.embedder import DEFAULT_MODEL_NAME, Embedder, default_model_path
 from index.embedding_cache import CachedEmbedder, EmbeddingCache
 from index.errors import (
     REBUILD_COMMAND,
+    CacheUnavailableError,
     CorruptIndexError,
     DamagedCacheError,
     IndexBusyError,
     IndexMismatchError,
     IndexNotFoundError,
     IndexWriteError,
+    ModelNotFoundError,
 )
 from index.faiss_store import FaissOptions, FaissStore
 from index.fusion import FUSION_METHODS
@@ -33,6 +35,7 @@ __all__ = [
     "REBUILD_COMMAND",
     "BuildLock",
     "BuildReport",
+    "CacheUnavailableError",
     "CachedEmbedder",
     "Changes",
     "CorruptIndexError",
@@ -50,6 +53,7 @@ __all__ = [
     "LazyEmbedder",
     "LexicalStore",
     "Manifest",
+    "ModelNotFoundError",
     "SearchIndex",
     "VersionInfo",
     "build_index",

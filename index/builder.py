@@ -7,7 +7,6 @@ import hashlib
 import json
 import logging
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +20,12 @@ from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import Embedder, build_thread_count, process_threads
 from index.embedding_cache import CachedEmbedder, EmbeddingCache, text_key
-from index.errors import REBUILD_COMMAND, CorruptIndexError, DamagedCacheError, IndexWriteError
+from index.errors import REBUILD_COMMAND, CacheUnavailableError, CorruptIndexError, DamagedCacheError, IndexWriteError
 from index.faiss_store import FaissOptions, FaissStore
 from index.lexical_store import LexicalStore
 from index.manifest import FORMAT_VERSION, Manifest
 from index.search_index import PARAGRAPHS_FILE, SearchIndex
-from ingest import Paragraph, split_sentences
+from ingest import EmptyCorpusError, Paragraph, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -229,11 +228,11 @@ def rebuild_index(
             embedder's own count (``Embedder.threads``, for questions) is back afterwards.
 
     Raises:
-        ValueError: ``paragraphs`` is empty.
+        EmptyCorpusError: ``paragraphs`` is empty.
         IndexBusyError: another rebuild runs and ``wait`` is False.
     """
     if not paragraphs:
-        raise ValueError("Nothing to index: the corpus produced no paragraphs.")
+        raise EmptyCorpusError("Nothing to index: the corpus produced no paragraphs.")
     with BuildLock(data_dir.lock_path).acquire(wait, on_wait):
         started = time.perf_counter()
         leftovers = data_dir.clean_staging()
@@ -305,7 +304,7 @@ def _prune_cache(cache: EmbeddingCache, data_dir: DataDir, index: SearchIndex, v
             log.debug("not keeping cached vectors of unreadable version %s: %s", other, error)
     try:
         removed = cache.prune(keep)
-    except (sqlite3.OperationalError, DamagedCacheError) as error:
+    except (CacheUnavailableError, DamagedCacheError) as error:
         log.warning("could not prune the embedding cache %s (%s); it keeps unused vectors until the next rebuild", cache.path, error)
         return
     if removed:

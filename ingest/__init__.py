@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.blocks import Block
 from ingest.document import Document, Paragraph
-from ingest.errors import IngestProblem
+from ingest.errors import CitewiseError, CorpusNotFoundError, EmptyCorpusError, IngestProblem
 from ingest.paragraphs import split_paragraphs
 from ingest.readers import SUPPORTED_SUFFIXES, CorpusReading, read_corpus, read_document
 from ingest.sentences import split_sentences
@@ -12,8 +12,11 @@ from ingest.sentences import split_sentences
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "Block",
+    "CitewiseError",
+    "CorpusNotFoundError",
     "CorpusReading",
     "Document",
+    "EmptyCorpusError",
     "IngestProblem",
     "Paragraph",
     "read_corpus",

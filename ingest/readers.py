@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ingest.blocks import Block, blocks_from_plain_text
 from ingest.document import Document
-from ingest.errors import EmptyCorpusError, IngestProblem
+from ingest.errors import CorpusNotFoundError, EmptyCorpusError, IngestProblem
 from ingest.markup import html_blocks, markdown_blocks, plain_blocks
 
 _PARSERS: dict[str, Callable[[str], tuple[str | None, list[Block]]]] = {
@@ -214,12 +214,12 @@ def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> Corpu
         max_file_bytes: A larger file is refused. Defaults to ``MAX_FILE_BYTES``.
 
     Raises:
-        FileNotFoundError: ``path`` does not exist.
+        CorpusNotFoundError: ``path`` does not exist.
         EmptyCorpusError: nothing readable was found; the message lists the problems.
     """
     root = Path(path)
     if not root.exists():
-        raise FileNotFoundError(f"Corpus not found: '{root}'")
+        raise CorpusNotFoundError(f"Corpus not found: '{root}'. Give the documents' folder with --corpus (or CITEWISE_CORPUS).")
     reading = CorpusReading()
     if not root.is_dir():
         read_document(root, root.name, reading, max_bytes=max_file_bytes)

@@ -12,7 +12,20 @@ import click
 _LAYERS = ("ingest", "index", "chat")
 
 
-@click.group()
+class _Citewise(click.Group):
+    """The group that turns every error a user can fix into one line on stderr and exit 1,
+    here and nowhere else; any other exception is a bug and keeps its traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from ingest import CitewiseError
+
+        try:
+            return super().invoke(ctx)
+        except CitewiseError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Citewise)
 @click.version_option(package_name="citewise")
 @click.option("--config", type=click.Path(path_type=Path), help="TOML settings file. [default: ./citewise.toml]")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens in detail.")

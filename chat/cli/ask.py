@@ -42,10 +42,7 @@ def command(ctx, question, questions_file, as_json, data_dir, model) -> None:
     from chat.engine import Engine
     from chat.errors import QuestionError
 
-    try:
-        engine = Engine.from_settings(settings)
-    except (FileNotFoundError, ValueError, ImportError) as error:
-        raise click.ClickException(str(error)) from None
+    engine = Engine.from_settings(settings)
     questions = [question] if question is not None else [line for line in questions_file if line.strip()]
     failed = 0
     for text in questions:
@@ -53,7 +50,7 @@ def command(ctx, question, questions_file, as_json, data_dir, model) -> None:
             answer = engine.ask(text)
         except QuestionError as error:
             if questions_file is None:
-                raise click.ClickException(str(error)) from None
+                raise
             failed += 1
             click.echo(f"skipped question: {error}", err=True)
             continue

@@ -17,10 +17,7 @@ def settings_from(ctx: click.Context, **overrides):
     """Settings from the config file and environment, with these flags on top."""
     from chat.settings import load_settings
 
-    try:
-        return load_settings(ctx.obj.get("config"), **overrides)
-    except (ValueError, FileNotFoundError) as error:
-        raise click.ClickException(str(error)) from None
+    return load_settings(ctx.obj.get("config"), **overrides)
 
 
 def read_paragraphs(corpus: Path, max_words: int):
@@ -36,12 +33,9 @@ def read_paragraphs(corpus: Path, max_words: int):
 
 def require_index(settings) -> None:
     """Stop, before any model loads, when ``settings.data_dir`` holds no index version yet."""
-    from index import DataDir, IndexNotFoundError
+    from index import DataDir
 
-    try:
-        DataDir(settings.data_dir).current_path()
-    except IndexNotFoundError as error:
-        raise click.ClickException(str(error)) from None
+    DataDir(settings.data_dir).current_path()  # an IndexNotFoundError says how to build one
 
 
 def require_free_port(host: str, port: int) -> None:

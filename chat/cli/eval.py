@@ -56,19 +56,16 @@ def command(ctx, corpus, queries_file, qrels, answers_file, unanswerable_file, r
     from chat.evaluation import corpus_index, run_queries, summarise
     from index import Embedder
 
-    try:
-        settings = settings_from(ctx, model=model, fusion=fusion, lexical_weight=lexical_weight, candidates=candidates)
-        queries, judgments = read_queries(queries_file), read_qrels(qrels)
-        answers = read_answers(answers_file) if answers_file else None
-        unanswerable = read_ids(unanswerable_file) if unanswerable_file else set()
-        embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
-        index = corpus_index(corpus, data_dir, embedder, settings)
-        started = time.perf_counter()
-        vectors = embedder.encode(list(queries.values()), progress=True)
-        results = run_queries(index, queries, vectors, settings, depth)
-        elapsed = time.perf_counter() - started
-    except (FileNotFoundError, ValueError, ImportError) as error:
-        raise click.ClickException(str(error)) from None
+    settings = settings_from(ctx, model=model, fusion=fusion, lexical_weight=lexical_weight, candidates=candidates)
+    queries, judgments = read_queries(queries_file), read_qrels(qrels)
+    answers = read_answers(answers_file) if answers_file else None
+    unanswerable = read_ids(unanswerable_file) if unanswerable_file else set()
+    embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+    index = corpus_index(corpus, data_dir, embedder, settings)
+    started = time.perf_counter()
+    vectors = embedder.encode(list(queries.values()), progress=True)
+    results = run_queries(index, queries, vectors, settings, depth)
+    elapsed = time.perf_counter() - started
     tag = f"citewise-{settings.fusion}" + (f"-{settings.lexical_weight:g}" if settings.fusion in ("linear", "rrf") else "")
     write_trec_run({query: result.ranking for query, result in results.items()}, run_file, tag)
     unjudged = sum(query not in judgments for query in queries)

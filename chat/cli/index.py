@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_from
-
-
-def rebuild_errors() -> tuple[type[Exception], ...]:
-    """What a rebuild can fail with that the operator can fix: a path, a value, a missing package,
-    the lock, the cache's database (locked, disk full, damaged), a version that cannot be written
-    (disk full, read-only, no permission). Anything else is a bug and keeps its traceback.
-    (A function: importing ``index`` up front would slow every `citewise` command.)
-    """
-    from index import DamagedCacheError, IndexBusyError, IndexWriteError
-
-    return (FileNotFoundError, ValueError, ImportError, IndexBusyError, IndexWriteError, DamagedCacheError, sqlite3.OperationalError)
 
 
 def _say_waiting(pid: int | None) -> None:
@@ -85,11 +73,13 @@ def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, 
     embedder = lazy_embedder(settings)
 
     def rebuild_once() -> None:
+        from ingest import CitewiseError
+
         try:
             report = rebuild_corpus(settings, embedder, force, wait=not no_wait)
-        except rebuild_errors() as error:
+        except CitewiseError as error:
             if not watch:
-                raise click.ClickException(str(error)) from None
+                raise
             click.echo(f"Error: {error}", err=True)  # a watcher reports and keeps watching
             return
         click.echo(json.dumps(report.to_dict()) if as_json else report.summary())
@@ -125,10 +115,7 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
         citewise index build --corpus corpus/ --data-dir var/
     """
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
-    try:
-        manifest = rebuild_corpus(settings, lazy_embedder(settings), force=True, wait=True).manifest
-    except rebuild_errors() as error:
-        raise click.ClickException(str(error)) from None
+    manifest = rebuild_corpus(settings, lazy_embedder(settings), force=True, wait=True).manifest
     click.echo(
         f"built {manifest.version}: {manifest.documents} documents, {manifest.paragraphs} paragraphs, "
         f"{manifest.sentences} sentences in {settings.data_dir}"
@@ -197,10 +184,7 @@ def rollback(ctx: click.Context, version: str | None, data_dir: Path | None) -> 
     from index import DataDir, rollback_index
 
     settings = settings_from(ctx, data_dir=data_dir)
-    try:
-        previous, now = rollback_index(DataDir(settings.data_dir), version, on_wait=_say_waiting)
-    except (FileNotFoundError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
+    previous, now = rollback_index(DataDir(settings.data_dir), version, on_wait=_say_waiting)
     click.echo(f"{now} is serving (was {previous})")
 
 
@@ -220,8 +204,5 @@ def info(ctx: click.Context, data_dir: Path | None) -> None:
     data = DataDir(settings.data_dir)
     if data.pointer_problem() and data.current():
         click.echo(f"warning: {data.pointer_problem()} Showing {data.current()}, the newest version.", err=True)
-    try:
-        manifest = Manifest.load(data.current_path())
-    except (FileNotFoundError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
+    manifest = Manifest.load(data.current_path())
     click.echo(json.dumps(asdict(manifest), indent=2))

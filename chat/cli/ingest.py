@@ -22,10 +22,7 @@ def command(ctx: click.Context, corpus: Path | None, as_json: bool) -> None:
         citewise ingest --corpus corpus/ --json | head
     """
     settings = settings_from(ctx, corpus=corpus)
-    try:
-        reading, paragraphs = read_paragraphs(settings.corpus, settings.max_words)
-    except (FileNotFoundError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
+    reading, paragraphs = read_paragraphs(settings.corpus, settings.max_words)
     for paragraph in paragraphs:
         if as_json:
             click.echo(json.dumps(paragraph.to_dict(), ensure_ascii=False))

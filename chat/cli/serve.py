@@ -73,7 +73,7 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
             f"--corpus DIR (or set CITEWISE_CORPUS), or build one first with `{REBUILD_COMMAND} --corpus DIR`."
         )
     require_free_port(settings.host, settings.port)
-    from chat.cli.index import lazy_embedder, rebuild_corpus, rebuild_errors
+    from chat.cli.index import lazy_embedder, rebuild_corpus
     from chat.server import run
 
     embedder = None
@@ -82,11 +82,5 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
         # and serves with the model that build loaded.
         click.echo(f"no index in {settings.data_dir} yet: building one from {settings.corpus}", err=True)
         embedder = lazy_embedder(settings)
-        try:
-            click.echo(rebuild_corpus(settings, embedder, force=False, wait=True).summary(), err=True)
-        except rebuild_errors() as error:
-            raise click.ClickException(str(error)) from None
-    try:
-        run(settings, embedder)
-    except (FileNotFoundError, ValueError, ImportError) as error:
-        raise click.ClickException(str(error)) from None
+        click.echo(rebuild_corpus(settings, embedder, force=False, wait=True).summary(), err=True)
+    run(settings, embedder)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from chat.errors import SettingsError
 from chat.settings import Settings, describe_settings, load_settings
 
 
@@ -54,7 +55,7 @@ def test_unknown_key_in_the_file_is_named(tmp_path):
 
 
 def test_a_named_config_file_must_exist(tmp_path):
-    with pytest.raises(FileNotFoundError, match="Config file not found"):
+    with pytest.raises(SettingsError, match="Config file not found.*--config"):
         load_settings(tmp_path / "missing.toml", environ={})
 
 

@@ -54,5 +54,5 @@ def test_clean_staging_removes_what_killed_builds_left(tmp_path):
 
 
 def test_invalid_version_names_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="'../etc'.*v0001"):
+    with pytest.raises(IndexNotFoundError, match="'../etc'.*v0001"):
         DataDir(tmp_path).path_of("../etc")

@@ -66,13 +66,13 @@ def test_a_fully_cached_build_never_loads_the_model(tmp_path, embedder):
 
 
 def test_a_cache_that_cannot_be_opened_fails_the_build_and_is_not_deleted(tmp_path):
-    import sqlite3
-
     import pytest
+
+    from index import CacheUnavailableError
 
     path = EmbeddingCache(tmp_path, "m").path
     path.unlink()
     path.mkdir()  # sqlite cannot open it: an operational problem (like a full disk), not a damaged file
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(CacheUnavailableError, match="vectors are kept.*run the rebuild again"):
         EmbeddingCache(tmp_path, "m")
     assert path.is_dir(), "nothing is deleted on an error that is not damage"
