@@ -16,12 +16,14 @@ from index.errors import (
     IndexMismatchError,
     IndexNotFoundError,
     IndexWriteError,
+    RayClusterError,
 )
 from index.faiss_store import FaissOptions
 from index.fusion import FUSION_METHODS
 from index.lazy_embedder import LazyEmbedder
 from index.manifest import FORMAT_VERSION, Manifest
 from index.metrics import evaluate_run
+from index.ray_embedder import RayEmbedder
 from index.search_index import Hit, SearchIndex
 from index.versions import VersionInfo, list_versions, rollback_index
 
@@ -47,6 +49,8 @@ __all__ = [
     "IndexWriteError",
     "LazyEmbedder",
     "Manifest",
+    "RayClusterError",
+    "RayEmbedder",
     "SearchIndex",
     "VersionInfo",
     "build_index",

@@ -29,3 +29,7 @@ class IndexWriteError(OSError):
 
 class DamagedCacheError(RuntimeError):
     """The embedding cache file turned out damaged during a rebuild; it was removed, the next rebuild starts a new one."""
+
+
+class RayClusterError(RuntimeError):
+    """A distributed rebuild cannot use its Ray cluster (unreachable, the model missing on a node, every actor lost)."""
