@@ -6,7 +6,7 @@ CITEWISE := $(BIN)/citewise
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup index run test quick browser bench clean
+.PHONY: setup index run test quick browser nginx bench clean
 
 # Installs the pinned CPU torch first: an unpinned one would pull GBs of CUDA packages.
 $(BIN)/.installed: pyproject.toml
@@ -31,7 +31,11 @@ run: index
 browser:
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
-test: setup browser
+# The replica tests put two servers behind Debian's nginx (docs/operations.md); installed when missing, never started as a service.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -q && apt-get install -y -q nginx)
+
+test: setup browser nginx
 	$(BIN)/python -m pytest -q
 
 # The tests that start no process (no server, CLI run or browser): a developer's inner loop.

@@ -18,6 +18,7 @@ from index.errors import (
     IndexNotFoundError,
     IndexWriteError,
     ModelNotFoundError,
+    RayClusterError,
 )
 from index.faiss_store import FaissOptions, FaissStore
 from index.fusion import FUSION_METHODS
@@ -25,6 +26,7 @@ from index.lazy_embedder import LazyEmbedder
 from index.lexical_store import LexicalStore
 from index.manifest import FORMAT_VERSION, Manifest
 from index.metrics import evaluate_run
+from index.ray_embedder import RayEmbedder
 from index.search_index import Hit, SearchIndex
 from index.versions import VersionInfo, list_versions, rollback_index
 
@@ -54,6 +56,8 @@ __all__ = [
     "LexicalStore",
     "Manifest",
     "ModelNotFoundError",
+    "RayClusterError",
+    "RayEmbedder",
     "SearchIndex",
     "VersionInfo",
     "build_index",

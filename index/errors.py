@@ -45,3 +45,7 @@ class CacheUnavailableError(CitewiseError, OSError):
 
 class ModelNotFoundError(CitewiseError, FileNotFoundError):
     """The embedding model is not installed, or ``--model`` is not a sentence-transformers folder."""
+
+
+class RayClusterError(CitewiseError, RuntimeError):
+    """A distributed rebuild cannot use its Ray cluster (unreachable, the model missing on a node, every actor lost)."""

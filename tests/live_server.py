@@ -38,12 +38,14 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, *args: str, cwd: Path | None = None, env: dict | None = None) -> Iterator[LiveServer]:
-    """Start `citewise serve --data-dir DATA_DIR ARGS...` and wait until /healthz answers.
+def running_server(
+    data_dir: Path, *args: str, cwd: Path | None = None, env: dict | None = None, port: int | None = None
+) -> Iterator[LiveServer]:
+    """Start `citewise serve --data-dir DATA_DIR ARGS...` (on ``port``, by default a free one) and wait until /healthz answers.
 
     The server is stopped (and waited for) when the block ends; its output is in ``log``.
     """
-    port = free_port()
+    port = port or free_port()
     cwd = cwd or Path(data_dir).parent
     log = Path(tempfile.gettempdir()) / f"citewise-server-{port}.log"
     environment = {**os.environ, "PYTHONPATH": str(REPO), "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,6 +21,16 @@ def lazy_embedder(settings):
     from index import Embedder, LazyEmbedder
 
     return LazyEmbedder(settings.model, lambda: Embedder(settings.model or None, settings.batch_size, settings.cpu_threads))
+
+
+def rebuild_embedder(settings):
+    """The model a rebuild embeds with: actors on the Ray cluster at ``settings.ray_address`` (connected and
+    checked now, before anything changes; a context manager that stops them), else ``lazy_embedder``."""
+    if not settings.ray_address:
+        return lazy_embedder(settings)
+    from index import RayEmbedder
+
+    return RayEmbedder(settings.ray_address, settings.model, settings.batch_size)
 
 
 def rebuild_corpus(settings, embedder, force: bool, wait: bool):
@@ -55,8 +66,10 @@ def command() -> None:
 @click.option("--no-wait", is_flag=True, help="If another rebuild is running, refuse instead of waiting for it.")
 @click.option("--force", is_flag=True, help="Write a new version even if nothing changed.")
 @click.option("--watch", is_flag=True, help="Keep running and rebuild whenever the corpus changes (Ctrl-C stops).")
+@click.option("--ray-address", metavar="ADDRESS", help="Embed on this Ray cluster (its head's host:port, or auto). [default: this machine]")
 @click.pass_context
-def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, as_json: bool, no_wait: bool, force: bool, watch: bool) -> None:
+def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, as_json: bool, no_wait: bool, force: bool, watch: bool,
+            ray_address: str | None) -> None:
     """Bring the index up to date with the corpus, embedding only what is new.
 
     Paragraphs are compared with the serving version by content; vectors of texts
@@ -68,15 +81,20 @@ def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, 
         citewise index rebuild --corpus corpus/
         citewise index rebuild --json --no-wait
         citewise index rebuild --watch
+        citewise index rebuild --ray-address 10.0.0.5:6379
     """
-    settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
-    embedder = lazy_embedder(settings)
+    settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model, ray_address=ray_address)
+    embedder = rebuild_embedder(settings)
+    with embedder if settings.ray_address else nullcontext():  # the actors stop, the cluster stays
+        _rebuild_and_watch(settings, embedder, force, not no_wait, as_json, watch)
 
+
+def _rebuild_and_watch(settings, embedder, force: bool, wait: bool, as_json: bool, watch: bool) -> None:
     def rebuild_once() -> None:
         from ingest import CitewiseError
 
         try:
-            report = rebuild_corpus(settings, embedder, force, wait=not no_wait)
+            report = rebuild_corpus(settings, embedder, force, wait=wait)
         except CitewiseError as error:
             if not watch:
                 raise

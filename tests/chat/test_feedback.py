@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import threading
 
 from chat.answer import Answer, Citation
@@ -65,6 +66,29 @@ def test_the_log_is_rotated_at_its_cap_so_votes_stay_bounded_on_disk(tmp_path):
     for i in range(60):
         log.record(an_answer(f"q{i} " + "x" * 5000), True)
     assert log.path.stat().st_size <= 20_000 and log.rotated.stat().st_size <= 20_000
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback.jsonl", "feedback.jsonl.1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback.jsonl", "feedback.jsonl.1", "feedback.jsonl.lock"]
     last = json.loads(log.path.read_text().splitlines()[-1])
     assert last["question"].startswith("q59 ")
+
+
+def vote_from_a_replica(path: str, replica: int, votes: int, max_bytes: int) -> None:
+    log = FeedbackLog(path, max_bytes=max_bytes)
+    for i in range(votes):
+        log.record(an_answer(f"r{replica}-{i} " + "x" * 5000), True)
+
+
+def test_replicas_sharing_one_log_neither_interleave_nor_rotate_each_others_votes_away(tmp_path):
+    """Four processes (as four `citewise serve` replicas on one data directory) vote at once; the log fills once, so
+    exactly one rotation must happen, and every vote is in the log or its rotated copy, each line whole."""
+    path, replicas, votes = tmp_path / "feedback.jsonl", 4, 40
+    workers = [multiprocessing.get_context("spawn").Process(target=vote_from_a_replica, args=(str(path), r, votes, 500_000))
+               for r in range(replicas)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    lines = [line for part in (path.with_name("feedback.jsonl.1"), path) for line in part.read_text().splitlines()]
+    assert sorted(json.loads(line)["question"].split()[0] for line in lines) == sorted(
+        f"r{r}-{i}" for r in range(replicas) for i in range(votes)
+    )
