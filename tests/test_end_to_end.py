@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import CORPUS, DATA, REPO
 
-ANSWER_KEYS = {"question", "answer", "answered", "citations"}
+ANSWER_KEYS = {"question", "answer", "answered", "citations", "mode"}
 CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "score"}
 
 

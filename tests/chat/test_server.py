@@ -14,7 +14,7 @@ from index import DataDir
 from tests.chat.conftest import ALLOWED_ORIGIN, HOSTILE_QUESTION, PAYLOADS, RATE_LIMIT, TOKEN
 
 TREATY = "When was the defense treaty signed?"
-ANSWER_KEYS = {"question", "answer", "answered", "citations"}
+ANSWER_KEYS = {"question", "answer", "answered", "citations", "mode"}
 
 
 def ask(server, body, **kwargs) -> httpx.Response:
