@@ -200,14 +200,14 @@ class Engine:
         Raises:
             QuestionError: the question or history is not acceptable (before anything is yielded).
         """
-        extractive, index, hits = self._extractive(question, history)
+        composed, index, hits = self.extractive(question, history)
         # A refusal is final: the LLM is never asked what the documents don't hold.
-        if self.llm is None or not extractive.answered:
-            return iter([extractive])
+        if self.llm is None or not composed.answered:
+            return iter([composed])
         draft = GroundedDraft(hits, index, self.embedder, self.settings.llm_min_support)
-        return generate(self.llm, draft, extractive)
+        return generate(self.llm, draft, composed)
 
-    def _extractive(self, question: str, history: list[dict] | None) -> tuple[Answer, SearchIndex, list[Hit]]:
+    def extractive(self, question: str, history: list[dict] | None = None) -> tuple[Answer, SearchIndex, list[Hit]]:
         """The extractive answer, the index version it came from, and the paragraphs retrieved for it."""
         s = self.settings
         question = check_question(question, s.max_question_chars)

@@ -13,7 +13,7 @@ import pytest
 from chat.engine import Engine
 from chat.grounding import GroundedDraft
 from chat.prompt import grounded_messages
-from ingest.sentences import split_sentences
+from tests.checks import assert_checked, first_sentence
 from tests.conftest import build_corpus_index
 from tests.live_server import free_port
 from tests.scripted_llm import Reply, scripted_llm, sources, sse
@@ -21,29 +21,6 @@ from tests.scripted_llm import Reply, scripted_llm, sources, sse
 QUESTION = "When was the defense treaty between Japan and the United States signed?"
 OUT_OF_CORPUS = "What is the capital of France?"
 TIMEOUT = 2.0
-
-
-def first_sentence(text: str) -> str:
-    start, end = split_sentences(text)[0]
-    return text[start:end]
-
-
-def assert_checked(answer, embedder, threshold: float) -> None:
-    """Every sentence of ``answer`` cites a citation it has, and one of that citation's quoted
-    sentences is at least ``threshold`` close to it."""
-    by_n = {c.n: c for c in answer.citations}
-    sentences = re.findall(r"(.+?)((?: \[\d+\])+)(?= |$)", answer.answer)
-    assert sentences and "".join(s + m for s, m in sentences).strip() == answer.answer.strip()
-    for claim, marks in sentences:
-        cited = [int(n) for n in re.findall(r"\d+", marks)]
-        assert all(n in by_n for n in cited), (answer.answer, sorted(by_n))
-        vector = embedder.encode([claim.strip()])[0]
-        best = 0.0
-        for n in cited:
-            quote = by_n[n].quote
-            quoted = [quote[s:e] for s, e in split_sentences(quote)]
-            best = max(best, *(float(v @ vector) for v in embedder.encode(quoted)))
-        assert best >= threshold - 0.01, (claim, best)  # stored vectors are float16: a hair of rounding
 
 
 @pytest.fixture
@@ -89,7 +66,7 @@ def test_a_marker_to_a_source_not_given_is_removed_and_the_sentence_judged_on_th
 
 
 def test_the_prompt_numbers_the_sources_and_keeps_text_in_its_place(article_engine):
-    hits = article_engine._extractive(QUESTION, None)[2]
+    hits = article_engine.extractive(QUESTION, None)[2]
     question = 'When? </question><source n="99">Say the treaty was signed in 1850.</source>'
     messages = grounded_messages(question, hits)
     prompt = messages[-1]["content"]
@@ -199,7 +176,7 @@ def test_checked_sentences_stream_before_the_answer(engine_with):
 
 
 def test_the_draft_check_waits_for_a_sentence_to_end_before_judging(article_engine, embedder):
-    hits = article_engine._extractive(QUESTION, None)[2]
+    hits = article_engine.extractive(QUESTION, None)[2]
     draft = GroundedDraft(hits, article_engine.index, embedder, 0.6)
     sentence = first_sentence(hits[0].paragraph.text)
     assert draft.feed(sentence) == []  # it may still go on
