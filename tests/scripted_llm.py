@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.checks import first_sentence
+
 
 @dataclass
 class Reply:
@@ -42,6 +44,13 @@ def sources(request: dict) -> dict[int, str]:
     """The numbered source texts of a grounded prompt, unescaped: ``{1: text, ...}``."""
     prompt = request["messages"][-1]["content"]
     return {int(n): html.unescape(text) for n, text in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', prompt, re.S)}
+
+
+def mixed_reply(request: dict) -> Reply:
+    """A supported sentence (source 1's first, reworded a little), an unsupported one, and a [9] of k."""
+    supported = first_sentence(sources(request)[1]).replace("This pact", "The pact")
+    return Reply(writes=sse(supported[:20], supported[20:] + " [1] ", "The treaty was written on the Moon by ",
+                           "penguins. [2] Japan has ninety aircraft carriers. [9]"))
 
 
 @dataclass

@@ -7,17 +7,8 @@ import sys
 
 import click
 
+from chat.plain import plain_text
 from chat.cli.common import DATA_DIR, MODEL, llm_options, require_index, settings_from
-
-
-def _print_answer(answer) -> None:
-    click.echo(answer.answer)
-    if answer.citations:
-        click.echo("\nSources:")
-    for citation in answer.citations:
-        section = f", {citation.section}" if citation.section else ""
-        click.echo(f"[{citation.n}] {citation.doc}{section}, paragraph {citation.paragraph}")
-        click.echo(f"    “{citation.quote}”")
 
 
 @click.command("ask")
@@ -63,6 +54,6 @@ def command(ctx, question, questions_file, as_json, data_dir, model, llm_url, ll
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
-            _print_answer(answer)
+            click.echo(plain_text(answer))
     if failed:
         sys.exit(1)

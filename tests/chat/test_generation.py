@@ -16,7 +16,7 @@ from chat.prompt import grounded_messages
 from tests.checks import assert_checked, first_sentence
 from tests.conftest import build_corpus_index
 from tests.live_server import free_port
-from tests.scripted_llm import Reply, scripted_llm, sources, sse
+from tests.scripted_llm import Reply, mixed_reply, scripted_llm, sources, sse
 
 QUESTION = "When was the defense treaty between Japan and the United States signed?"
 OUT_OF_CORPUS = "What is the capital of France?"
@@ -30,14 +30,6 @@ def engine_with(article_engine, embedder, settings_for, article_data_dir):
         return Engine(article_engine.index, embedder, settings)
 
     return make
-
-
-def mixed_reply(request: dict) -> Reply:
-    """A supported sentence (source 1's first, reworded a little), an unsupported one, and a [9] of k."""
-    given = sources(request)
-    supported = first_sentence(given[1]).replace("This pact", "The pact")
-    return Reply(writes=sse(supported[:20], supported[20:] + " [1] ", "The treaty was written on the Moon by ",
-                           "penguins. [2] Japan has ninety aircraft carriers. [9]"))
 
 
 def test_only_the_supported_sentence_of_a_mixed_reply_survives(engine_with, embedder):
