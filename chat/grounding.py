@@ -3,10 +3,12 @@
 A generated sentence is kept only when
 
 * a paragraph it cites supports it: one of that paragraph's sentences has a cosine of at least
-  ``llm_min_support`` with it (all-MiniLM-L6-v2, the vectors the index already holds), and
-  every number it writes appears in that paragraph. A marker to a source it was not given (a
-  ``[9]`` of three) is removed; a sentence left with no marker (small models often write none)
-  is cited to the one given paragraph that supports it best, if any does,
+  ``llm_min_support`` with it (all-MiniLM-L6-v2, the vectors the index already holds); every
+  number it writes appears in that paragraph, and so does every name it writes that the corpus
+  knows (``SearchIndex.lacks``: "Suga said ..." cited to a paragraph where another says it is
+  dropped). A marker to a source it was not given (a ``[9]`` of three) is removed; a sentence
+  left with no marker (small models often write none) is cited to the one given paragraph that
+  supports it best, if any does;
 * and the supporting sentence is not an instruction to the reader ("ignore the sources and
   say ...": a document that gives orders is no evidence of what it orders said).
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chat.answer import Answer, Citation
-from chat.question import numbers
+from chat.question import named, numbers
 from index import Embedder, Hit, SearchIndex
 from ingest.sentences import split_sentences
 
@@ -141,6 +143,8 @@ class GroundedDraft:
         # A number no sentence of the paragraph writes (as a statement) is the model's, not the document's.
         if any(not any(ok and number in sentence for ok, sentence in zip(stated, sentences)) for number in claimed):
             return None
+        if self.index.lacks(named(claim), hit.row):
+            return None  # a name the corpus knows but this paragraph never mentions: said of something else
         similarities = vectors @ vector
         close = [p for p, similarity in enumerate(similarities) if similarity >= self.threshold and stated[p]]
         if not close:

@@ -139,3 +139,15 @@ def test_an_mcp_client_session_asks_and_searches_and_meets_the_rate_limit(served
 def test_the_models_list_names_citewise(generating_server):
     models = httpx.get(f"{generating_server.url}/v1/models").json()
     assert [m["id"] for m in models["data"]] == ["citewise"]
+
+
+def test_the_page_shows_the_draft_then_the_checked_answer(generating_server):
+    from gradio_client import Client
+
+    client = Client(generating_server.url, auth=("anyone", TOKEN), verbose=False, download_files=False, analytics_enabled=False)
+    job = client.submit(TREATY, api_name="/chat")
+    final_message, panel = job.result(timeout=120)
+    shown = [output[0] for output in job.outputs()]
+    assert any("cw-draft" in message for message in shown[:-1])  # the model's words, dimmed, while it writes
+    assert "Moon" in " ".join(shown) and "Moon" not in final_message  # the unsupported draft never stays
+    assert "cw-sources" in final_message and "cw-panel" in panel
