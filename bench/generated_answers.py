@@ -18,6 +18,7 @@ from pathlib import Path
 from chat.engine import Engine
 from chat.generation import generate
 from chat.grounding import GroundedDraft
+from chat.prompt import grounded_messages
 from chat.settings import load_settings
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "article_questions.jsonl"
@@ -56,13 +57,14 @@ def main() -> None:
     kept = dropped = served = 0
     print("| question | extractive | generated (checked) |\n|---|---|---|")
     for question in questions:
-        extractive, index, hits = engine.extractive(question)
+        composed = engine.extractive(question)
+        extractive = composed.answer
         if not extractive.answered:
             print(f"| {cell(question)} | {cell(extractive.answer)} | (refused first: the LLM is not asked) |")
             continue
-        draft = GroundedDraft(hits, index, engine.embedder, settings.llm_min_support)
+        draft = GroundedDraft(composed.hits, composed.index, engine.embedder, settings.llm_min_support)
         failed = len(failures)
-        *_, answer = generate(engine.llm, draft, extractive)
+        *_, answer = generate(engine.llm, grounded_messages(question, composed.hits), draft, extractive)
         kept, dropped = kept + len(draft.kept), dropped + draft.dropped
         served += answer.mode == "generated"
         why = failures[-1] if len(failures) > failed else "nothing it wrote was supported"

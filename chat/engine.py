@@ -6,13 +6,14 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from chat.answer import Answer
 from chat.composer import Reading, compose_parts
 from chat.generation import Checked, Token, generate
 from chat.grounding import GroundedDraft
 from chat.llm import ChatModel
+from chat.prompt import grounded_messages
 from chat.question import Part, needs_context, parts, wanted_kind
 from chat.errors import QuestionError, QuestionTooLongError
 from chat.settings import Settings
@@ -93,6 +94,16 @@ def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
     if index.dense.approximate:
         index.dense.probes = settings.ivf_probes
     return index
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An extractive answer and what it was composed from."""
+
+    answer: Answer
+    index: SearchIndex  # the version that answered
+    hits: list[Hit]  # every paragraph retrieved, each once, best first for each part of the question
+    query: str  # what was searched for: the question, after the previous one for a follow-up
 
 
 class Engine:
@@ -200,15 +211,18 @@ class Engine:
         Raises:
             QuestionError: the question or history is not acceptable (before anything is yielded).
         """
-        composed, index, hits = self.extractive(question, history)
+        composed = self.extractive(question, history)
         # A refusal is final: the LLM is never asked what the documents don't hold.
-        if self.llm is None or not composed.answered:
-            return iter([composed])
-        draft = GroundedDraft(hits, index, self.embedder, self.settings.llm_min_support)
-        return generate(self.llm, draft, composed)
+        if self.llm is None or not composed.answer.answered:
+            return iter([composed.answer])
+        question = composed.answer.question
+        earlier = composed.query[: -len(question)].strip() if composed.query != question else None
+        messages = grounded_messages(question, composed.hits, earlier)
+        draft = GroundedDraft(composed.hits, composed.index, self.embedder, self.settings.llm_min_support)
+        return generate(self.llm, messages, draft, composed.answer)
 
-    def extractive(self, question: str, history: list[dict] | None = None) -> tuple[Answer, SearchIndex, list[Hit]]:
-        """The extractive answer, the index version it came from, and the paragraphs retrieved for it."""
+    def extractive(self, question: str, history: list[dict] | None = None) -> Composed:
+        """The extractive answer, and the index version, paragraphs and query it was composed from."""
         s = self.settings
         question = check_question(question, s.max_question_chars)
         query = retrieval_query(question, check_history(history))
@@ -224,4 +238,4 @@ class Engine:
         answer = replace(compose_parts(question, index, readings, s), index_version=index.manifest.version)
         log.debug("answered=%s citations=%d question=%r", answer.answered, len(answer.citations), question[:80])
         retrieved = list({hit.row: hit for reading in readings for hit in reading.hits}.values())
-        return answer, index, retrieved
+        return Composed(answer, index, retrieved, query)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from chat.answer import Answer
 from chat.grounding import GroundedDraft
 from chat.llm import ChatModel, LLMError
-from chat.prompt import grounded_messages
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +33,17 @@ class Checked:
     sentence: str
 
 
-def generate(model: ChatModel, draft: GroundedDraft, extractive: Answer) -> Iterator[Token | Checked | Answer]:
-    """Ask ``model`` to answer ``extractive.question`` from ``draft.hits``; the answer comes last.
+def generate(model: ChatModel, messages: list[dict], draft: GroundedDraft, extractive: Answer) -> Iterator[Token | Checked | Answer]:
+    """Ask ``model`` the grounded prompt ``messages``; its text checked by ``draft``, the answer last.
 
     Args:
         model: The user's LLM.
+        messages: The grounded prompt (``chat.prompt``) of ``draft.hits``, numbered in that order.
         draft: The checker, holding the sources the model is given.
         extractive: What is served when the model fails or nothing it wrote is supported.
     """
     try:
-        for piece in model.stream(grounded_messages(extractive.question, draft.hits)):
+        for piece in model.stream(messages):
             yield Token(piece)
             yield from (Checked(sentence) for sentence in draft.feed(piece))
         yield from (Checked(sentence) for sentence in draft.finish())

@@ -30,8 +30,13 @@ def source_block(n: int, hit: Hit) -> str:
     return f'<source n="{n}" document="{_inert(paragraph.doc_id)}"{section}>\n{_inert(paragraph.text)}\n</source>'
 
 
-def grounded_messages(question: str, hits: list[Hit]) -> list[dict]:
-    """The chat messages asking for an answer to ``question`` from ``hits``, numbered from 1 in order."""
+def grounded_messages(question: str, hits: list[Hit], earlier: str | None = None) -> list[dict]:
+    """The chat messages asking for an answer to ``question`` from ``hits``, numbered from 1 in order.
+
+    ``earlier`` is the previous question a follow-up ("When was it signed?") refers back to.
+    """
     sources = "\n".join(source_block(n, hit) for n, hit in enumerate(hits, start=1))
-    user = f"{sources}\n<question>\n{_inert(question)}\n</question>\nAnswer from the sources above, each sentence ending with its source number like [1]."
+    context = f"<earlier_question>\n{_inert(earlier)}\n</earlier_question>\n" if earlier else ""
+    user = (f"{sources}\n{context}<question>\n{_inert(question)}\n</question>\n"
+            "Answer the question from the sources above, each sentence ending with its source number like [1].")
     return [{"role": "system", "content": RULES}, {"role": "user", "content": user}]
