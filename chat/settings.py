@@ -19,6 +19,10 @@ from typing import Any, get_type_hints
 from chat.errors import SettingsError
 
 ENV_PREFIX = "CITEWISE_"
+# A secret, read from the environment only (chat.llm): never a setting, so never shown, logged or written anywhere.
+LLM_API_KEY_VARIABLE = f"{ENV_PREFIX}LLM_API_KEY"
+# Calibrated on SQuAD v1.1 dev (bench/tune_grounding.py); the default of llm_min_support.
+SUPPORT_THRESHOLD = 0.58
 CONFIG_FILE = "citewise.toml"
 # scheme://host[:port] and nothing else: the same pattern as chat.widget's (a test keeps them equal),
 # here so a bad --allow-origin stops before the model and Gradio load.
@@ -110,6 +114,22 @@ class Settings:
         True, "Refuse a question whose names and numbers (known to the corpus) the answering paragraph never mentions."
     )
     max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
+    # Generation (optional): the user's own LLM writes the answer, every sentence checked against its source
+    llm_url: str = _setting(
+        "", "Base URL of an OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:11434/v1); empty answers extractively, "
+        "with no LLM. Its key, if any, comes from the CITEWISE_LLM_API_KEY variable only."
+    )
+    llm_model: str = _setting("default", "Model name sent to llm_url.")
+    llm_timeout_seconds: float = _setting(
+        20.0, "Longest wait for the LLM's whole answer; past it (or on any error) the extractive answer is served."
+    )
+    llm_max_tokens: int = _setting(300, "Most tokens the LLM may write for one answer.")
+    llm_min_support: float = _setting(
+        SUPPORT_THRESHOLD, "A generated sentence stays only if its cosine with a sentence of the paragraph it cites is at "
+        "least this (all-MiniLM-L6-v2). 0.58 separated answers from their gold paragraph and from another paragraph of the "
+        "same article best on the DEV half of SQuAD v1.1 dev; on the TEST half it keeps 87.6% of supported claims and drops "
+        "88.5% of unsupported ones (bench/tune_grounding.py, docs/generation.md)."
+    )
     # Server
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(7860, "Port the server listens on.")
@@ -145,12 +165,12 @@ class Settings:
 
         if self.fusion not in FUSION_METHODS:
             raise SettingsError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
-        for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt"):
+        for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt", "llm_min_support"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
                      "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb",
-                     "feedback_max_kb"):
+                     "feedback_max_kb", "llm_max_tokens"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
         if self.build_threads < 0:
@@ -183,6 +203,13 @@ class Settings:
         for host in self.allow_hosts:
             if host != "*" and (not host or any(c in host for c in "/:@ ")):
                 raise SettingsError(f"Invalid allowed host: {host!r}. Give a host name without scheme or port, like chat.example.")
+        if self.llm_url and not re.fullmatch(r"https?://\S+", self.llm_url):
+            raise SettingsError(
+                f"Invalid llm_url: {self.llm_url!r}. Give the base URL of an OpenAI-compatible API, e.g. "
+                "--llm-url http://127.0.0.1:11434/v1 (or CITEWISE_LLM_URL)."
+            )
+        if self.llm_timeout_seconds <= 0:
+            raise SettingsError(f"Invalid llm_timeout_seconds: {self.llm_timeout_seconds!r}. It must be more than 0 seconds.")
         for name in ("reload_seconds", "watch_debounce_seconds"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be 0 or more seconds.")
@@ -229,7 +256,7 @@ def load_settings(config_file: Path | str | None = None, environ: dict[str, str]
     names = [f.name for f in fields(Settings)]
     for key, value in environ.items():
         name = key[len(ENV_PREFIX):].lower()
-        if key.startswith(ENV_PREFIX) and name != "config":
+        if key.startswith(ENV_PREFIX) and name != "config" and key != LLM_API_KEY_VARIABLE:
             if name not in names:
                 close = _closest(name, names)
                 hint = f"did you mean {ENV_PREFIX}{close.upper()}?" if close else f"known settings: {', '.join(names)}."

@@ -22,8 +22,9 @@ import gradio as gr
 
 from chat.engine import Engine
 from chat.errors import QuestionError
+from chat.generation import Checked, Token
 from chat.feedback import FeedbackLog, ShownAnswers
-from chat.render import answer_id_of, escape, escape_text, render_answer, render_panel, sentence_count
+from chat.render import answer_id_of, escape, escape_text, render_answer, render_draft, render_panel, sentence_count
 from chat.security import token_matches
 from chat.settings import Settings
 
@@ -257,15 +258,27 @@ def build_ui(engine: Engine, settings: Settings, feedback: FeedbackLog) -> gr.Bl
     def respond(message: str, history: list[dict]):
         try:
             # Retry and undo hand back the question as shown, i.e. escaped.
-            answer = engine.ask(html.unescape(message), conversation(history))
+            events = engine.ask_stream(html.unescape(message), conversation(history))
         except QuestionError as error:
             yield _notice(str(error)), gr.skip()
             return
+        checked, draft = [], ""
+        for event in events:
+            if isinstance(event, Token):
+                draft += event.text
+            elif isinstance(event, Checked):  # a checked sentence replaces the draft it came from
+                checked.append(event.sentence)
+                draft = ""
+            else:
+                answer = event
+                break
+            yield render_draft(checked, draft), gr.skip()
         answer_id = uuid.uuid4().hex[:10]
         answers_shown.remember(answer_id, answer)
-        # The answer is extracted whole; streaming it a sentence at a time lets the reader start early.
-        for shown in range(1, sentence_count(answer) + 1):
-            yield render_answer(answer, answer_id, shown), gr.skip()
+        # An extractive answer comes whole; showing it a sentence at a time lets the reader start early.
+        if answer.mode == "extractive":
+            for shown in range(1, sentence_count(answer) + 1):
+                yield render_answer(answer, answer_id, shown), gr.skip()
         yield render_answer(answer, answer_id), render_panel(answer, answer_id)
 
     def vote(data: gr.LikeData) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import CORPUS, DATA, REPO
 # Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
 pytestmark = pytest.mark.slow
 
-ANSWER_KEYS = {"question", "answer", "answered", "citations"}
+ANSWER_KEYS = {"question", "answer", "answered", "citations", "mode"}
 CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "spans", "score"}
 
 

@@ -1,5 +1,5 @@
 """The `citewise` command. Subcommands mirror the layers, one module each:
-``ingest``, ``index``, ``ask``, ``serve``, ``eval``, ``settings``.
+``ingest``, ``index``, ``ask``, ``serve``, ``mcp``, ``eval``, ``settings``.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from chat.cli import ask, eval, index, ingest, serve, settings
+    from chat.cli import ask, eval, index, ingest, mcp, serve, settings
 
-    for module in (ingest, index, ask, serve, settings, eval):
+    for module in (ingest, index, ask, serve, mcp, settings, eval):
         cli.add_command(module.command)
 
 

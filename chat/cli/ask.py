@@ -7,17 +7,8 @@ import sys
 
 import click
 
-from chat.cli.common import DATA_DIR, MODEL, require_index, settings_from
-
-
-def _print_answer(answer) -> None:
-    click.echo(answer.answer)
-    if answer.citations:
-        click.echo("\nSources:")
-    for citation in answer.citations:
-        section = f", {citation.section}" if citation.section else ""
-        click.echo(f"[{citation.n}] {citation.doc}{section}, paragraph {citation.paragraph}")
-        click.echo(f"    “{citation.quote}”")
+from chat.plain import plain_text
+from chat.cli.common import DATA_DIR, MODEL, llm_options, require_index, settings_from
 
 
 @click.command("ask")
@@ -26,18 +17,21 @@ def _print_answer(answer) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object (one a line with -f).")
 @DATA_DIR
 @MODEL
+@llm_options
 @click.pass_context
-def command(ctx, question, questions_file, as_json, data_dir, model) -> None:
+def command(ctx, question, questions_file, as_json, data_dir, model, llm_url, llm_model, llm_timeout_seconds) -> None:
     """Answer a question from the index, with numbered sources.
 
     \b
     Example:
         citewise ask "When was the defense treaty signed?"
         citewise ask --json -f questions.txt
+        citewise ask --llm-url http://127.0.0.1:11434/v1 --llm-model llama3.2 "When was the treaty signed?"
     """
     if (question is None) == (questions_file is None):
         raise click.UsageError("Give a QUESTION or --file, not both and not neither.")
-    settings = settings_from(ctx, data_dir=data_dir, model=model)
+    settings = settings_from(ctx, data_dir=data_dir, model=model, llm_url=llm_url, llm_model=llm_model,
+                             llm_timeout_seconds=llm_timeout_seconds)
     require_index(settings)  # before the model loads: seconds saved, and the fix said at once
     from chat.engine import Engine
     from chat.errors import QuestionError
@@ -57,6 +51,6 @@ def command(ctx, question, questions_file, as_json, data_dir, model) -> None:
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
-            _print_answer(answer)
+            click.echo(plain_text(answer))
     if failed:
         sys.exit(1)

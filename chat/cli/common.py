@@ -13,6 +13,19 @@ CORPUS = click.option("--corpus", type=click.Path(path_type=Path), help="Documen
 MODEL = click.option("--model", help="Local sentence-transformers folder instead of the embedded model.")
 
 
+def llm_options(command):
+    """``--llm-url``, ``--llm-model``, ``--llm-timeout``: answers written by the user's LLM (its key: CITEWISE_LLM_API_KEY)."""
+    for option in reversed((
+        click.option("--llm-url", metavar="URL", help="OpenAI-compatible API (e.g. http://127.0.0.1:11434/v1) that writes "
+                     "the answers, each sentence checked against its source; key from CITEWISE_LLM_API_KEY. [default: none]"),
+        click.option("--llm-model", metavar="NAME", help="Model name to ask at --llm-url. [default: default]"),
+        click.option("--llm-timeout", "llm_timeout_seconds", type=float, metavar="SECONDS",
+                     help="Past this the extractive answer is served. [default: 20]"),
+    )):
+        command = option(command)
+    return command
+
+
 def settings_from(ctx: click.Context, **overrides):
     """Settings from the config file and environment, with these flags on top."""
     from chat.settings import load_settings

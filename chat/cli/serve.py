@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chat.cli.common import CORPUS, DATA_DIR, MODEL, require_free_port, settings_from
+from chat.cli.common import CORPUS, DATA_DIR, MODEL, llm_options, require_free_port, settings_from
 
 
 @click.command("serve")
@@ -37,8 +37,10 @@ from chat.cli.common import CORPUS, DATA_DIR, MODEL, require_free_port, settings
 @DATA_DIR
 @CORPUS
 @MODEL
+@llm_options
 @click.pass_context
-def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, allow_hosts, data_dir, corpus, model) -> None:
+def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, allow_hosts, data_dir, corpus, model,
+            llm_url, llm_model, llm_timeout_seconds) -> None:
     """Serve the chat page at /, the JSON API at /api/ask (docs at /docs) and the widget.
 
     With no index in the data directory yet, one is built from the corpus first; after
@@ -64,6 +66,9 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
         data_dir=data_dir,
         corpus=corpus,
         model=model,
+        llm_url=llm_url,
+        llm_model=llm_model,
+        llm_timeout_seconds=llm_timeout_seconds,
     )
     # Everything that can be wrong is checked before the model and Gradio load (seconds), and before a build (minutes).
     unbuilt = DataDir(settings.data_dir).current() is None

@@ -113,21 +113,53 @@
     return `The server could not answer (error ${status}). Please try again later.`;
   }
 
-  async function ask(question) {
-    const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  // The answer arrives as server-sent events: "token" (the LLM's unchecked draft), "sentence" (a sentence
+  // that passed the check, replacing the draft) and last "answer" (the JSON answer). progress(text) shows them.
+  async function readAnswer(response, progress) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const checked = [];
+    let buffer = "";
+    let draft = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const record = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = (record.match(/^event: (.*)$/m) || [])[1];
+        const data = (record.match(/^data: (.*)$/m) || [])[1];
+        if (!data) continue;
+        const payload = JSON.parse(data);
+        if (name === "answer") return payload;
+        if (name === "sentence") {
+          checked.push(payload.sentence);
+          draft = "";
+        } else if (name === "token") {
+          draft += payload.text;
+        }
+        progress([...checked, draft.trim()].filter(Boolean).join(" "));
+      }
+      if (done) throw new Error("The server stopped before the answer was complete. Please try again.");
+    }
+  }
+
+  async function ask(question, progress) {
+    const headers = { "Content-Type": "application/json", Accept: "text/event-stream, application/json" };
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
     let response;
     try {
       // Relative, so the chat also works when the server sits behind a proxy path.
       response = await fetch("api/ask", {
-        method: "POST", headers, credentials: "omit", body: JSON.stringify({ question, history: turns.slice(-RECENT_TURNS) }),
+        method: "POST", headers, credentials: "omit",
+        body: JSON.stringify({ question, history: turns.slice(-RECENT_TURNS), stream: true }),
       });
     } catch {
       throw new Error("Cannot reach the citewise server. Check the connection and try again.");
     }
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(explain(response, body));
-    return body;
+    if (!response.ok) throw new Error(explain(response, await response.json().catch(() => ({}))));
+    return readAnswer(response, progress);
   }
 
   async function submit(event) {
@@ -140,7 +172,10 @@
     send.disabled = true;
     log.setAttribute("aria-busy", "true");
     try {
-      const answer = await ask(question);
+      // The draft is shown as text (textContent): the model's words are as inert as a document's.
+      const answer = await ask(question, (text) => {
+        pending.textContent = text;
+      });
       pending.replaceWith(renderAnswer(answer));
       turns.push({ role: "user", content: question }, { role: "assistant", content: answer.answer });
     } catch (error) {

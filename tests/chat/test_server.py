@@ -17,7 +17,7 @@ from tests.chat.conftest import ALLOWED_ORIGIN, HOSTILE_QUESTION, PAYLOADS, RATE
 pytestmark = pytest.mark.slow
 
 TREATY = "When was the defense treaty signed?"
-ANSWER_KEYS = {"question", "answer", "answered", "citations"}
+ANSWER_KEYS = {"question", "answer", "answered", "citations", "mode"}
 
 
 def ask(server, body, **kwargs) -> httpx.Response:
