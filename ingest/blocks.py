@@ -2,7 +2,8 @@
 
 A block is a heading, a run of text, a bullet list, a table or a quote. Readers
 for Markdown and HTML know their blocks from the markup; plain text is read by
-layout (`blocks_from_plain_text`), which is where the guessing lives.
+layout (`blocks_from_plain_text`), which is where the guessing lives. A block of a
+paged format (a PDF page, a slide) carries its page number.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _MAX_HEADING_CHARS = 120
 class Block:
     kind: str
     text: str
+    page: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BLOCK_KINDS:
@@ -65,3 +67,14 @@ def blocks_from_plain_text(text: str) -> list[Block]:
     if blocks and blocks[-1].kind == HEADING:
         blocks[-1] = Block(TEXT, blocks[-1].text)
     return blocks
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a reader made of one file: its title (if the file names one), its blocks, and
+    notes on what it left out (a sheet cut at its row cap), which are reported, not fatal."""
+
+    title: str | None
+    blocks: list[Block]
+    notes: tuple[str, ...] = ()
+    pages: int | None = None

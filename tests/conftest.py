@@ -98,6 +98,14 @@ def served_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
     return build_corpus_index(corpus, data_dir, embedder, settings_for(data_dir))
 
 
+@pytest.fixture(scope="session")
+def mixed_corpus(tmp_path_factory) -> Path:
+    """One document of every format, made by real writers (tests/real_documents.py), once per session (read-only)."""
+    from tests.real_documents import write_mixed_corpus
+
+    return write_mixed_corpus(tmp_path_factory.mktemp("mixed") / "corpus")
+
+
 @pytest.fixture
 def copy_data_dir(article_data_dir, tmp_path) -> Path:
     """A private, writable copy of the article's data directory."""
