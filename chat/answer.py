@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 # "[n]" as the composer writes it: after a sentence, before the next one or the end.
 MARKER = re.compile(r"\[(\d+)\](?=\s|$)")
+# Documents whose pages are slides: their ``page`` reads "slide 3", not "p. 3".
+_SLIDE_DECKS = re.compile(r"\.pptx$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,8 @@ class Citation:
 
     ``quote`` is the sentence(s) of ``text`` the answer uses; ``spans`` are their
     character offsets in ``text``, for highlighting (not part of the JSON contract).
+    ``page`` is the page (a PDF's) or slide (a deck's) the paragraph starts on, None where
+    the document has no pages.
     """
 
     n: int
@@ -26,12 +30,26 @@ class Citation:
     score: float
     title: str = ""
     spans: tuple[tuple[int, int], ...] = field(default=())
+    page: int | None = None
+
+    @property
+    def page_label(self) -> str:
+        """``p. 3``, ``slide 3`` for a deck, or "" where the document has no pages."""
+        if self.page is None:
+            return ""
+        return f"{'slide' if _SLIDE_DECKS.search(self.doc) else 'p.'} {self.page}"
+
+    @property
+    def place(self) -> str:
+        """The document and page: ``handbook.pdf, p. 3`` (just ``notes.txt`` without pages)."""
+        return f"{self.doc}, {self.page_label}" if self.page_label else self.doc
 
     def to_dict(self) -> dict:
         return {
             "n": self.n,
             "doc": self.doc,
             "paragraph": self.paragraph,
+            "page": self.page,
             "section": self.section,
             "text": self.text,
             "quote": self.quote,

@@ -77,7 +77,7 @@ def api_router(engine: Engine) -> APIRouter:
 
         Returns the JSON of `citewise ask --json`: ``question``, ``answer`` (sentences each
         followed by ``[n]``), ``answered`` (false when the documents don't say) and
-        ``citations`` (``n``, ``doc``, ``paragraph``, ``section``, ``text``, ``quote``, ``score``).
+        ``citations`` (``n``, ``doc``, ``paragraph``, ``page`` (int or null), ``section``, ``text``, ``quote``, ``score``).
         """
         history = [turn.model_dump() for turn in request.history or []]
         return engine.ask(request.question, history).to_dict()

@@ -262,6 +262,7 @@ def compose_parts(question: str, index: SearchIndex, readings: list[Reading], se
             score=max(p.score for p in pieces),
             title=pieces[0].hit.paragraph.doc_title,
             spans=tuple(p.span for p in pieces),
+            page=pieces[0].hit.paragraph.page,
         )
         for row, pieces in quoted.items()
     ]

@@ -62,8 +62,10 @@ def answer_id_of(message: str) -> str | None:
 
 
 def source_label(citation: Citation) -> str:
-    """``title · section · ¶ n``, escaped: where the cited paragraph is."""
+    """``title · p. 3 · section · ¶ n``, escaped: where the cited paragraph is."""
     parts = [citation.title or citation.doc]
+    if citation.page_label:
+        parts.append(citation.page_label)
     if citation.section:
         parts.append(citation.section)
     parts.append(f"¶ {citation.paragraph}")
@@ -76,7 +78,7 @@ def render_source(citation: Citation, answer_id: str, opened: bool = False) -> s
         f'<details class="cw-source" id="{anchor(answer_id, citation.n)}"{" open" if opened else ""}>'
         f'<summary><span class="cw-n">{citation.n}</span> {source_label(citation)}</summary>'
         f'<div class="cw-paragraph">{highlight(citation.text, citation.spans)}</div>'
-        f'<div class="cw-doc">{escape(citation.doc)}, paragraph {citation.paragraph}</div>'
+        f'<div class="cw-doc">{escape(citation.place)}, paragraph {citation.paragraph}</div>'
         "</details>"
     )
 

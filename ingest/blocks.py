@@ -1,6 +1,7 @@
 """Blocks: the structure every reader produces, whatever the file format.
 
-A block is a heading, a run of text, a bullet list, a table or a quote. Readers
+A block is a heading, a run of text, a bullet list, a table, a quote or a row (one
+record of a spreadsheet, read with its column headers, always a unit of its own). Readers
 for Markdown and HTML know their blocks from the markup; plain text is read by
 layout (`blocks_from_plain_text`), which is where the guessing lives. A block of a
 paged format (a PDF page, a slide) carries its page number.
@@ -11,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-HEADING, TEXT, LIST, TABLE, QUOTE = "heading", "text", "list", "table", "quote"
-BLOCK_KINDS = (HEADING, TEXT, LIST, TABLE, QUOTE)
+HEADING, TEXT, LIST, TABLE, QUOTE, ROW = "heading", "text", "list", "table", "quote", "row"
+BLOCK_KINDS = (HEADING, TEXT, LIST, TABLE, QUOTE, ROW)
 
 _BULLET = re.compile(r"^\s*(?:[•◦▪‣●○■□\-*–]|\d{1,3}[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?:;,\"”’')\]]\s*$")

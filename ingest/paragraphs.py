@@ -6,15 +6,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ingest.blocks import HEADING, LIST, QUOTE, TABLE, TEXT, Block
+from ingest.blocks import HEADING, LIST, QUOTE, ROW, TABLE, TEXT, Block
 from ingest.document import Document, Paragraph
 from ingest.sentences import split_sentences
 
 
 def _continues_previous(previous: Block, block: Block) -> bool:
     """Whether ``block`` belongs to the paragraph before it rather than starting one."""
-    if previous.kind == TABLE and block.kind == TABLE:
-        return False  # two tables, or two spreadsheet rows: each is a unit of its own
+    if ROW in (previous.kind, block.kind):
+        return False  # a spreadsheet row is cited on its own, whatever its first letter
     first = block.text.lstrip("“\"'‘ ")[:1]
     if first.islower():
         # An attribution ("said President Biden ...") or a sentence broken by layout.

@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from ingest.blocks import HEADING, TABLE, Block, Parsed
+from ingest.blocks import HEADING, ROW, Block, Parsed
 from ingest.table_rows import headers_of, row_text
 
 MAX_COLUMNS = 64
@@ -36,7 +36,7 @@ def _rows_blocks(name: str, rows: Iterable[Sequence], notes: list[str]) -> list[
             break
         text = row_text(headers, row)
         if text:
-            blocks.append(Block(TABLE, text))
+            blocks.append(Block(ROW, text))
             count += 1
     if wide:
         notes.append(f"sheet {name!r}: only its first {MAX_COLUMNS} columns were read")

@@ -40,8 +40,10 @@ def row_text(headers: Sequence[str], row: Sequence) -> str:
 
 
 def table_text(rows: Sequence[Sequence]) -> str:
-    """A whole table, its first row the header: one line a row, each read with the headers."""
+    """A whole table: its header row as it is (``Item | Allowance``, the first line of a table
+    block everywhere), then a line a row read with the headers."""
+    header = " | ".join(cell_text(value) for value in rows[0]) if rows else ""
     if len(rows) < 2:
-        return "\n".join(" | ".join(cell_text(value) for value in row) for row in rows)
+        return header
     headers = headers_of(rows[0])
-    return "\n".join(text for text in (row_text(headers, row) for row in rows[1:]) if text)
+    return "\n".join(text for text in (header, *(row_text(headers, row) for row in rows[1:])) if text)

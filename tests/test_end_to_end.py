@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import CORPUS, DATA, REPO
 
 ANSWER_KEYS = {"question", "answer", "answered", "citations"}
-CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "score"}
+CITATION_KEYS = {"n", "doc", "paragraph", "page", "section", "text", "quote", "score"}
 
 
 def citewise(*args, cwd, stdin=None):

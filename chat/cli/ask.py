@@ -16,7 +16,7 @@ def _print_answer(answer) -> None:
         click.echo("\nSources:")
     for citation in answer.citations:
         section = f", {citation.section}" if citation.section else ""
-        click.echo(f"[{citation.n}] {citation.doc}{section}, paragraph {citation.paragraph}")
+        click.echo(f"[{citation.n}] {citation.place}{section}, paragraph {citation.paragraph}")
         click.echo(f"    “{citation.quote}”")
 
 

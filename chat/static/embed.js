@@ -54,10 +54,16 @@
     return ranges;
   }
 
+  /** "handbook.pdf, p. 3" ("deck.pptx, slide 2"), or the document alone when it has no pages. */
+  function place(citation) {
+    if (citation.page == null) return citation.doc;
+    return `${citation.doc}, ${/\.pptx$/i.test(citation.doc) ? "slide" : "p."} ${citation.page}`;
+  }
+
   function renderSource(citation) {
     const box = element("blockquote", "source");
     box.dataset.n = String(citation.n);
-    const where = [citation.doc, citation.section, `paragraph ${citation.paragraph}`].filter(Boolean).join(" · ");
+    const where = [place(citation), citation.section, `paragraph ${citation.paragraph}`].filter(Boolean).join(" · ");
     box.append(element("cite", "", `[${citation.n}] ${where}`));
     const paragraph = element("p");
     let cursor = 0;
@@ -98,7 +104,7 @@
       const marker = element("button", "marker", `[${citation.n}]`);
       marker.type = "button";
       marker.dataset.n = String(citation.n);
-      marker.title = `${citation.doc}, paragraph ${citation.paragraph}`;
+      marker.title = `${place(citation)}, paragraph ${citation.paragraph}`;
       marker.setAttribute("aria-expanded", "false");
       marker.addEventListener("click", () => toggleSource(bubble, citation));
       text.append(marker);

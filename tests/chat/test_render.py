@@ -54,3 +54,15 @@ def test_a_refusal_has_no_sources():
     refusal = Answer("q", "The documents don't say.", False, [])
     assert "cw-refusal" in render_answer(refusal, "a2") and "Sources" not in render_answer(refusal, "a2")
     assert "don't answer" in render_panel(refusal, "a2")
+
+
+def test_a_source_names_the_page_of_a_pdf_and_the_slide_of_a_deck():
+    def source(doc: str, page: int | None) -> str:
+        citation = Citation(n=1, doc=doc, paragraph=4, section="Security", text="Badges.", quote="Badges.", score=0.9,
+                            title="Staff Handbook", page=page)
+        return render_answer(Answer("q", "Badges. [1]", True, [citation]), "a1")
+
+    assert "Staff Handbook · p. 3 · Security · ¶ 4" in source("handbook.pdf", 3)
+    assert '<div class="cw-doc">handbook.pdf, p. 3, paragraph 4</div>' in source("handbook.pdf", 3)
+    assert "deck.pptx, slide 2, paragraph 4" in source("deck.pptx", 2)
+    assert "notes.txt, paragraph 4" in source("notes.txt", None) and "p. " not in source("notes.txt", None)
