@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chat.engine import Engine
 
-# What /healthz tells about the serving index version: enough to see which one answers.
-HEALTH_FIELDS = ("version", "model", "documents", "paragraphs", "sentences", "created_at", "corpus_fingerprint")
+# What /healthz tells about the serving index version: enough to see which one answers, and what it left out.
+HEALTH_FIELDS = ("version", "model", "documents", "paragraphs", "sentences", "created_at", "corpus_fingerprint", "skipped")
 
 
 class Turn(BaseModel):
@@ -69,7 +69,8 @@ def api_router(engine: Engine) -> APIRouter:
     def healthz() -> dict:
         """Liveness, and which index version is serving."""
         manifest = asdict(engine.index.manifest)
-        return {"status": "ok", "index": {name: manifest[name] for name in HEALTH_FIELDS}}
+        index = {name: manifest[name] for name in HEALTH_FIELDS}
+        return {"status": "ok", "index": {**index, "skipped_count": len(index["skipped"])}}
 
     @router.post("/api/ask", tags=["ask"], responses=_ASK_ERRORS)
     def ask(request: AskRequest) -> dict:

@@ -44,6 +44,8 @@ class Manifest:
     libraries: dict = field(default_factory=_library_versions)
     # Part file (relative to the version folder) -> SHA-256 of its bytes, filled by ``SearchIndex.save``.
     checksums: dict = field(default_factory=dict)
+    # Corpus files left out of this version, each {"file": ..., "reason": ...}: nothing is skipped silently.
+    skipped: list = field(default_factory=list)
 
     def save(self, directory: Path) -> None:
         (Path(directory) / FILE_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")

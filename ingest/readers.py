@@ -235,7 +235,7 @@ def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES, progress
     Args:
         path: The corpus folder or file.
         max_file_bytes: A larger file is refused. Defaults to ``MAX_FILE_BYTES``.
-        progress: Show a progress bar, a step a file, on stderr. Defaults to False.
+        progress: Show a progress bar, a step a file, on stderr when it is a terminal. Defaults to False.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -251,7 +251,7 @@ def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES, progress
         boundary = Path(os.path.realpath(root))
         entries = {entry: entry.relative_to(root).as_posix() for entry in _corpus_entries(root, reading)}
         file_ids = frozenset(entries.values())
-        for entry, doc_id in tqdm(entries.items(), desc="reading", unit="file", disable=not progress):
+        for entry, doc_id in tqdm(entries.items(), desc="reading", unit="file", disable=None if progress else True):
             if _is_outside(entry, boundary):
                 reading.problems.append(IngestProblem(entry, "a link to a file outside the corpus"))
                 continue
