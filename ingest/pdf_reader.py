@@ -10,7 +10,9 @@ the lines set larger than the body text or named by the outline (bookmarks).
 
 from __future__ import annotations
 
+import ctypes
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,14 +20,16 @@ from ingest.blocks import HEADING, LIST, TEXT, Block, Parsed, is_bullet
 
 # A line this much larger than the body text is a heading.
 _HEADING_SIZE_RATIO = 1.15
-# Lines further apart than this many font sizes (baseline to baseline) are in different paragraphs.
-_PARAGRAPH_GAP = 1.5
+# Lines further apart (baseline to baseline) than this times the page's usual line step are in different
+# paragraphs; where the page has no usual step, than this times 1.2 font sizes.
+_PARAGRAPH_GAP = 1.3
 # How many lines at each end of a page can be a running header or footer.
 _EDGE_LINES = 3
 _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
-# What PDFium puts where a line ends in a hyphen, instead of the hyphen and the line break.
-_PDFIUM_HYPHEN = "\x02"
+# What PDFium puts where a line ends in a hyphen, instead of the hyphen and the line break
+# (FPDFText_GetUnicode gives 0x02, FPDFText_GetText U+FFFE).
+_PDFIUM_HYPHENS = ("\x02", "\ufffe")
 _LINE_END_HYPHENS = ("-", "\u00ad")
 
 
@@ -37,38 +41,50 @@ class _Line:
     bottom: float
     top: float
     size: float
+    baseline: float
+
+
+def _page_text(textpage, raw, count: int) -> str:
+    """The page's characters, one per character index (PDFium's own line breaks included)."""
+    text = textpage.get_text_range()
+    if len(text) == count:
+        return text
+    # Some pages give text of another length than their characters (e.g. around surrogates): ask one by one.
+    return "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, index)) for index in range(count))
 
 
 def _page_lines(textpage, raw) -> list[_Line]:
-    """The page's lines as PDFium breaks them, each with its box and largest font size."""
+    """The page's lines as PDFium breaks them, each with its box and font size.
+
+    The box and size are taken at the line's ends (first and last visible character):
+    asking for every character's cost most of the reading time, and a line keeps its size.
+    """
+    count = textpage.count_chars()
+    text = _page_text(textpage, raw, count)
     lines: list[_Line] = []
-    chars: list[str] = []
-    boxes: list[tuple[float, float, float, float]] = []
-    sizes: list[float] = []
+    start = 0
 
-    def end_line() -> None:
-        text = " ".join("".join(chars).split())
-        if text and boxes:
-            lines.append(_Line(
-                text, min(b[0] for b in boxes), max(b[2] for b in boxes),
-                min(b[1] for b in boxes), max(b[3] for b in boxes), max(sizes),
-            ))
-        chars.clear(), boxes.clear(), sizes.clear()
+    def add_line(begin: int, end: int, suffix: str = "") -> None:
+        visible = [index for index in (begin, end - 1) if begin < end and not text[index].isspace()]
+        if begin < end and not visible:
+            visible = [index for index in range(begin, end) if not text[index].isspace()][:1]
+        words = " ".join(text[begin:end].split())
+        if not visible or not words:
+            return
+        first, last = textpage.get_charbox(visible[0]), textpage.get_charbox(visible[-1])
+        size = max(raw.FPDFText_GetFontSize(textpage.raw, index) for index in visible)
+        x, y = ctypes.c_double(), ctypes.c_double()
+        raw.FPDFText_GetCharOrigin(textpage.raw, visible[0], x, y)
+        lines.append(_Line(words + suffix, first[0], last[2], min(first[1], last[1]), max(first[3], last[3]), size, y.value))
 
-    for index in range(textpage.count_chars()):
-        char = chr(raw.FPDFText_GetUnicode(textpage.raw, index))
+    for index, char in enumerate(text):
         if char in "\r\n":
-            end_line()
-            continue
-        if char == _PDFIUM_HYPHEN:  # PDFium joins a word hyphenated across lines; split it back, ``_join`` decides
-            chars.append("-")
-            end_line()
-            continue
-        chars.append(char)
-        if not char.isspace():
-            boxes.append(textpage.get_charbox(index))
-            sizes.append(raw.FPDFText_GetFontSize(textpage.raw, index))
-    end_line()
+            add_line(start, index)
+            start = index + 1
+        elif char in _PDFIUM_HYPHENS:  # PDFium joins a word hyphenated across lines; split it back, ``_join`` decides
+            add_line(start, index, "-")
+            start = index + 1
+    add_line(start, len(text))
     return lines
 
 
@@ -99,9 +115,12 @@ def _edge_key(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower())
 
 
-def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
-    """Without the lines at a page's top or bottom that repeat on most pages, or are a bare page number."""
-    edges = [page[:_EDGE_LINES] + page[-_EDGE_LINES:] for page in pages]
+def _drop_running_lines(pages: list[list[_Line]], body: float) -> list[list[_Line]]:
+    """Without the lines at a page's top or bottom that repeat on most pages, or are a bare page number.
+
+    A line set as a heading is never one: "Chapter 2" atop page 2 is not "Chapter 1" repeated.
+    """
+    edges = [[line for line in page[:_EDGE_LINES] + page[-_EDGE_LINES:] if line.size < body * _HEADING_SIZE_RATIO] for page in pages]
     seen = Counter(key for edge in edges for key in {_edge_key(line.text) for line in edge})
     repeated = {key for key, count in seen.items() if count >= 2 and count * 2 >= len(pages)}
     kept = []
@@ -127,9 +146,19 @@ def _join(previous: str, line: str) -> str:
     return f"{previous} {line}"
 
 
+def _line_step(lines: list[_Line]) -> float | None:
+    """The usual distance between the baselines of two lines of one paragraph on this page."""
+    steps = [
+        above.baseline - below.baseline for above, below in zip(lines, lines[1:])
+        if abs(above.size - below.size) < 0.5 and 0 < above.baseline - below.baseline < 3 * below.size
+    ]
+    return statistics.median(steps) if len(steps) >= 3 else None
+
+
 def _page_blocks(lines: list[_Line], page: int, body: float, bookmarks: set[str]) -> list[Block]:
     blocks: list[Block] = []
     kind, text, last = None, "", None
+    step = _line_step(lines)
 
     def flush() -> None:
         if text:
@@ -138,7 +167,8 @@ def _page_blocks(lines: list[_Line], page: int, body: float, bookmarks: set[str]
     for line in lines:
         heading = line.size >= body * _HEADING_SIZE_RATIO or line.text.casefold() in bookmarks
         this_kind = HEADING if heading else (LIST if is_bullet(line.text) else TEXT)
-        close = last is not None and 0 <= last.bottom - line.bottom <= _PARAGRAPH_GAP * max(line.size, last.size)
+        usual = step if step is not None and abs(line.size - body) < 0.5 else 1.2 * max(line.size, last.size if last else 0)
+        close = last is not None and 0 <= last.baseline - line.baseline <= _PARAGRAPH_GAP * usual
         same = close and (
             (this_kind == kind == HEADING and abs(line.size - last.size) < 0.5)
             or (kind in (TEXT, LIST) and this_kind == TEXT and not (_SENTENCE_END.search(text) and line.left > last.left + 1))
@@ -188,8 +218,8 @@ def read_pdf(data: bytes) -> Parsed:
             raise ValueError(
                 f"no text layer on any of its {len(pages)} pages (a scanned PDF?); run OCR on it (e.g. ocrmypdf) first"
             )
-        pages = _drop_running_lines(pages)
         body = _body_size(pages)
+        pages = _drop_running_lines(pages, body)
         bookmarks = _bookmark_titles(document)
         blocks = [block for number, lines in enumerate(pages, start=1) for block in _page_blocks(lines, number, body, bookmarks)]
         title = " ".join((document.get_metadata_value("Title") or "").split()) or None
