@@ -18,7 +18,8 @@ class Citation:
     ``quote`` is the sentence(s) of ``text`` the answer uses; ``spans`` are their
     character offsets in ``text``, for highlighting (not part of the JSON contract).
     ``page`` is the page (a PDF's) or slide (a deck's) the paragraph starts on, None where
-    the document has no pages.
+    the document has no pages; ``part`` is which part of a split paragraph is cited (for the
+    source view; not part of the JSON contract).
     """
 
     n: int
@@ -31,6 +32,7 @@ class Citation:
     title: str = ""
     spans: tuple[tuple[int, int], ...] = field(default=())
     page: int | None = None
+    part: int = 0
 
     @property
     def page_label(self) -> str:

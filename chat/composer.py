@@ -263,6 +263,7 @@ def compose_parts(question: str, index: SearchIndex, readings: list[Reading], se
             title=pieces[0].hit.paragraph.doc_title,
             spans=tuple(p.span for p in pieces),
             page=pieces[0].hit.paragraph.page,
+            part=pieces[0].hit.paragraph.part,
         )
         for row, pieces in quoted.items()
     ]

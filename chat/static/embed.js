@@ -72,8 +72,27 @@
       cursor = end;
     }
     paragraph.append(citation.text.slice(cursor));
-    box.append(paragraph);
+    box.append(paragraph, sourceLinks(citation));
     return box;
+  }
+
+  /** Links to the whole document at the cited paragraph (chat/source_view.py), and a PDF at its page. */
+  function sourceLinks(citation) {
+    const links = element("p", "open");
+    const path = citation.doc.split("/").map(encodeURIComponent).join("/");
+    const marks = quoteRanges(citation.text, citation.quote || "").map(([start, end]) => `${start}-${end}`).join(",");
+    const view = `/source/${path}?paragraph=${citation.paragraph}${marks ? `&mark=${marks}` : ""}#p-${citation.paragraph}`;
+    const targets = [["open the document", view]];
+    if (/\.pdf$/i.test(citation.doc)) targets.push(["the PDF at this page", `/original/${path}${citation.page ? `#page=${citation.page}` : ""}`]);
+    targets.forEach(([label, href], position) => {
+      const link = element("a", "", label);
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener";
+      if (position) links.append(" · ");
+      links.append(link);
+    });
+    return links;
   }
 
   function toggleSource(bubble, citation) {
