@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+import weakref
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
@@ -36,13 +36,18 @@ section.cited,section:target{border-left-color:#0b7a53;background:#f1f8f4} mark{
 """
 
 
-@lru_cache(maxsize=2)
+# Weakly keyed: an index version swapped out of serving is freed, not kept alive by this table.
+_DOCUMENTS_OF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _by_document(index) -> dict[str, list]:
-    """The serving index's paragraphs by document (one entry a paragraph, its parts joined)."""
-    documents: dict[str, dict[int, list]] = {}
-    for paragraph in index.paragraphs:
-        documents.setdefault(paragraph.doc_id, {}).setdefault(paragraph.number, []).append(paragraph)
-    return {doc: [parts for _, parts in sorted(numbers.items())] for doc, numbers in documents.items()}
+    """The index's paragraphs by document, each paragraph the list of its parts (worked out once a version)."""
+    if index not in _DOCUMENTS_OF:
+        documents: dict[str, dict[int, list]] = {}
+        for paragraph in index.paragraphs:
+            documents.setdefault(paragraph.doc_id, {}).setdefault(paragraph.number, []).append(paragraph)
+        _DOCUMENTS_OF[index] = {doc: [parts for _, parts in sorted(numbers.items())] for doc, numbers in documents.items()}
+    return _DOCUMENTS_OF[index]
 
 
 def _marks(mark: str | None) -> tuple[tuple[int, int], ...]:
