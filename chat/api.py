@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from chat.engine import Engine
 from chat.events import answer_events
 
-# What /healthz tells about the serving index version: enough to see which one answers.
-HEALTH_FIELDS = ("version", "model", "documents", "paragraphs", "sentences", "created_at", "corpus_fingerprint")
+# What /healthz tells about the serving index version: enough to see which one answers, and what it left out.
+HEALTH_FIELDS = ("version", "model", "documents", "paragraphs", "sentences", "created_at", "corpus_fingerprint", "skipped")
 
 
 class Turn(BaseModel):
@@ -73,7 +73,8 @@ def api_router(engine: Engine) -> APIRouter:
     def healthz() -> dict:
         """Liveness, and which index version is serving."""
         manifest = asdict(engine.index.manifest)
-        return {"status": "ok", "index": {name: manifest[name] for name in HEALTH_FIELDS}}
+        index = {name: manifest[name] for name in HEALTH_FIELDS}
+        return {"status": "ok", "index": {**index, "skipped_count": len(index["skipped"])}}
 
     @router.post("/api/ask", tags=["ask"], responses=_ASK_ERRORS)
     def ask(request: AskRequest) -> dict:
@@ -81,7 +82,7 @@ def api_router(engine: Engine) -> APIRouter:
 
         Returns the JSON of `citewise ask --json`: ``question``, ``answer`` (sentences each
         followed by ``[n]``), ``answered`` (false when the documents don't say),
-        ``citations`` (``n``, ``doc``, ``paragraph``, ``section``, ``text``, ``quote``, ``spans``, ``score``)
+        ``citations`` (``n``, ``doc``, ``paragraph``, ``page`` (int or null), ``section``, ``text``, ``quote``, ``spans``, ``score``)
         and ``mode`` (``generated`` by the configured LLM, each sentence checked, or ``extractive``).
         With ``"stream": true``, server-sent events ending in that JSON as the ``answer`` event.
         """

@@ -252,17 +252,7 @@ def compose_parts(question: str, index: SearchIndex, readings: list[Reading], se
         sentences.append(f"{_read(piece)} [{n}]")
     sentences += [f"The documents don't say {_unasked(r.part.text)}" for r, _ in unanswered]
     citations = [
-        Citation(
-            n=marks[row],
-            doc=pieces[0].hit.paragraph.doc_id,
-            paragraph=pieces[0].hit.paragraph.number,
-            section=pieces[0].hit.paragraph.section,
-            text=pieces[0].hit.paragraph.text,
-            quote=" ".join(p.hit.paragraph.text[p.span[0] : p.span[1]] for p in pieces),
-            score=max(p.score for p in pieces),
-            title=pieces[0].hit.paragraph.doc_title,
-            spans=tuple(p.span for p in pieces),
-        )
+        Citation.quoting(marks[row], pieces[0].hit.paragraph, tuple(p.span for p in pieces), max(p.score for p in pieces))
         for row, pieces in quoted.items()
     ]
     return Answer(question=question, answer=" ".join(sentences), answered=True, citations=citations)

@@ -162,18 +162,6 @@ class GroundedDraft:
             paragraph = self.hits[source].paragraph
             spans = self.index.spans[self.hits[source].row]
             positions = sorted(self._quoted[source])
-            citations.append(
-                Citation(
-                    n=n,
-                    doc=paragraph.doc_id,
-                    paragraph=paragraph.number,
-                    section=paragraph.section,
-                    text=paragraph.text,
-                    quote=" ".join(paragraph.text[spans[p][0] : spans[p][1]] for p in positions),
-                    score=max(self._quoted[source].values()),
-                    title=paragraph.doc_title,
-                    spans=tuple(spans[p] for p in positions),
-                )
-            )
+            citations.append(Citation.quoting(n, paragraph, tuple(spans[p] for p in positions), max(self._quoted[source].values())))
         return Answer(question=question, answer=" ".join(self.kept), answered=True,
                       citations=sorted(citations, key=lambda c: c.n), mode="generated")

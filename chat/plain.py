@@ -16,7 +16,7 @@ def sources_text(answer: Answer) -> str:
     lines = ["Sources:"]
     for citation in answer.citations:
         section = f", {citation.section}" if citation.section else ""
-        lines.append(f"[{citation.n}] {citation.doc}{section}, paragraph {citation.paragraph}")
+        lines.append(f"[{citation.n}] {citation.place}{section}, paragraph {citation.paragraph}")
         lines.append(f"    “{citation.quote}”")
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ import re
 import string
 
 from chat.answer import MARKER, Answer, Citation
+from chat.source_links import original_link, source_link
 
 
 def escape(text: str) -> str:
@@ -62,21 +63,33 @@ def answer_id_of(message: str) -> str | None:
 
 
 def source_label(citation: Citation) -> str:
-    """``title · section · ¶ n``, escaped: where the cited paragraph is."""
+    """``title · p. 3 · section · ¶ n``, escaped: where the cited paragraph is."""
     parts = [citation.title or citation.doc]
+    if citation.page_label:
+        parts.append(citation.page_label)
     if citation.section:
         parts.append(citation.section)
     parts.append(f"¶ {citation.paragraph}")
     return " · ".join(escape(part) for part in parts)
 
 
+def source_links(citation: Citation) -> str:
+    """Links that open the whole document at the cited paragraph, and a PDF at the cited page."""
+    view = source_link(citation.doc, citation.paragraph, citation.part, citation.spans)
+    links = [f'<a class="cw-open" href="{escape(view)}" target="_blank" rel="noopener">open the document</a>']
+    original = original_link(citation.doc, citation.page)
+    if original:
+        links.append(f'<a class="cw-original" href="{escape(original)}" target="_blank" rel="noopener">the PDF at this page</a>')
+    return " · ".join(links)
+
+
 def render_source(citation: Citation, answer_id: str, opened: bool = False) -> str:
-    """One cited paragraph: where it is, and its text with the supporting sentences marked."""
+    """One cited paragraph: where it is, its text with the supporting sentences marked, and links to the document."""
     return (
         f'<details class="cw-source" id="{anchor(answer_id, citation.n)}"{" open" if opened else ""}>'
         f'<summary><span class="cw-n">{citation.n}</span> {source_label(citation)}</summary>'
         f'<div class="cw-paragraph">{highlight(citation.text, citation.spans)}</div>'
-        f'<div class="cw-doc">{escape(citation.doc)}, paragraph {citation.paragraph}</div>'
+        f'<div class="cw-doc">{escape(citation.place)}, paragraph {citation.paragraph} · {source_links(citation)}</div>'
         "</details>"
     )
 

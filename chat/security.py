@@ -19,6 +19,7 @@ from chat.http_errors import error_response_for
 from chat.rate_limit import RateLimitedError, RateLimiter
 from ingest import CitewiseError
 from chat.settings import Settings
+from chat.source_links import ORIGINAL_PREFIX, SOURCE_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ _COUNTED = (*API_PREFIXES, PAGE_API + "call/", "/login")
 # box again): only those that ask the engine or vote are counted, once the (capped) body says which.
 _QUEUE_JOIN = PAGE_API + "queue/join"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Routes whose GET shows documents (chat.source_view): counted and locked by the token like a question.
+_DOCUMENT_ROUTES = (SOURCE_PREFIX, ORIGINAL_PREFIX)
 _FORWARDED = {b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port", b"forwarded"}
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _ANY_ADDRESS = {"", "0.0.0.0", "::"}
@@ -182,6 +185,7 @@ class RequestGuard:
     4. a request carrying another site's ``Origin`` may not change anything, else 403;
     5. with a token, every POST but ``/login`` carries it: ``Authorization: Bearer`` on the
        API, a page session signed in with it (Gradio's login cookie) on the page's routes; else 401;
+       a GET of a document (``/source/``, ``/original/``) is counted like a question and needs either;
     6. the body is at most ``max_request_kb`` (API) or ``max_page_request_kb`` (everything
        else): a larger ``Content-Length`` is refused at once and a chunked body is counted as
        it arrives, else 413. The body is then handed on whole.
@@ -232,6 +236,10 @@ class RequestGuard:
         try:
             if method == "POST" and path.startswith(_COUNTED):
                 self.limiter.check(scope["client"][0])
+            if method in ("GET", "HEAD") and path.startswith(_DOCUMENT_ROUTES):
+                self.limiter.check(scope["client"][0])
+                if self.settings.token:
+                    self._check_document_token(scope, headers)
             if method not in _SAFE_METHODS:
                 check_origin(self.settings.allow_origins, headers.get("origin"), headers.get("host"))
                 if self.settings.token and path.rstrip("/") != "/login":
@@ -289,6 +297,13 @@ class RequestGuard:
         elif not self.page_session(_cookies(headers)):
             # Gradio knows only its own sessions, so a Bearer token would not get further anyway.
             raise TokenError("The chat page needs the token: sign in at / with it as the password (any user name).")
+
+    def _check_document_token(self, scope: Scope, headers: Headers) -> None:
+        """A document is shown to a signed-in page session, or to a request with the API's Bearer token."""
+        if "authorization" in headers:
+            check_token(self.settings.token, _raw_header(scope, b"authorization"))
+        elif not self.page_session(_cookies(headers)):
+            raise TokenError("The documents need the token: sign in at / with it (any user name), or send 'Authorization: Bearer <token>'.")
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         if scope["path"].startswith(API_PREFIXES):

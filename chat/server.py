@@ -20,6 +20,7 @@ from chat.openai_api import openai_router
 from chat.rate_limit import RateLimiter
 from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions
 from chat.settings import Settings
+from chat.source_view import source_router
 from chat.ui import build_ui, counted_events, page_options
 from chat.widget import check_origins, widget_router
 from index import Embedder, LazyEmbedder
@@ -58,6 +59,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     app.include_router(openai_router(engine))
     app.include_router(docs_router(app))
     app.include_router(widget_router(settings))
+    app.include_router(source_router(engine, settings))
     page_app: list = []  # Gradio's app, once mounted: it holds the page's login sessions
     page_events: list = []  # which page events do work, once the page is built
     # Added last = outermost: CORS headers go on every answer, refusals included.

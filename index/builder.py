@@ -94,6 +94,7 @@ def build_search_index(
     progress: bool,
     dense_options: FaissOptions | None = None,
     build_threads: int = 0,
+    skipped: list[dict] | None = None,
 ) -> SearchIndex:
     """Embed paragraphs and their sentences and assemble an in-memory ``SearchIndex``.
 
@@ -114,6 +115,7 @@ def build_search_index(
         documents=documents,
         paragraphs=len(paragraphs),
         sentences=len(sentence_texts),
+        skipped=list(skipped or []),
     )
     with process_threads(build_thread_count(build_threads)):
         dense = _dense_store(paragraph_vectors, embedder.dimension, dense_options)
@@ -165,12 +167,16 @@ class BuildReport:
             "built": self.built,
             "seconds": round(self.seconds, 3),
             "pruned": self.pruned,
+            "skipped": len(self.manifest.skipped),
+            "skipped_files": self.manifest.skipped,
         }
 
     def summary(self) -> str:
         """``added 3, changed 1, deleted 0, unchanged 60 paragraphs; embedded 9 in 0.3 s; built v0004, now serving``."""
         outcome = f"built {self.version}, now serving" if self.built else f"nothing changed, {self.version} keeps serving"
-        return f"{self.changes.summary()}; embedded {self.embedded} in {self.seconds:.1f} s; {outcome}"
+        skipped = len(self.manifest.skipped)
+        files = f"; skipped {skipped} file{'s' if skipped != 1 else ''} (see above)" if skipped else ""
+        return f"{self.changes.summary()}; embedded {self.embedded} in {self.seconds:.1f} s{files}; {outcome}"
 
 
 def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
@@ -188,11 +194,13 @@ def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
         return None
 
 
-def _is_same_build(manifest: Manifest, changes: Changes, embedder: Embedder, chunking: dict, documents: int) -> bool:
+def _is_same_build(
+    manifest: Manifest, changes: Changes, embedder: Embedder, chunking: dict, documents: int, skipped: list[dict]
+) -> bool:
     # By the model's name, not its dimension: a ``LazyEmbedder`` knows its name without loading the model.
-    return not changes.any and (manifest.model, manifest.format_version, manifest.chunking, manifest.documents) == (
-        embedder.name, FORMAT_VERSION, chunking, documents,
-    )
+    # A newly skipped file changes no paragraph, but the version must say it was skipped.
+    same = (manifest.model, manifest.format_version, manifest.chunking, manifest.documents, manifest.skipped)
+    return not changes.any and same == (embedder.name, FORMAT_VERSION, chunking, documents, skipped)
 
 
 def rebuild_index(
@@ -208,6 +216,7 @@ def rebuild_index(
     on_wait: Callable[[int | None], None] | None = None,
     dense_options: FaissOptions | None = None,
     build_threads: int = 0,
+    skipped: list[dict] | None = None,
 ) -> BuildReport:
     """Bring the serving index up to date with ``paragraphs``, embedding only new texts.
 
@@ -226,6 +235,7 @@ def rebuild_index(
         dense_options: When the dense index turns approximate. Defaults to ``FaissOptions()``.
         build_threads: CPU threads the build embeds with (0, the default: every core). The
             embedder's own count (``Embedder.threads``, for questions) is back afterwards.
+        skipped: Corpus files left out, each ``{"file", "reason"}``, kept in the manifest. Defaults to none.
 
     Raises:
         EmptyCorpusError: ``paragraphs`` is empty.
@@ -242,7 +252,7 @@ def rebuild_index(
         changes = diff_paragraphs(serving.paragraphs if serving else [], paragraphs)
         # Only a version CURRENT really names can be kept: after a fallback, a new one is built.
         followed = serving is not None and not data_dir.pointer_problem() and serving.manifest.version == data_dir.current()
-        if not force and followed and _is_same_build(serving.manifest, changes, embedder, chunking, documents):
+        if not force and followed and _is_same_build(serving.manifest, changes, embedder, chunking, documents, skipped or []):
             report = BuildReport(serving.manifest, changes, 0, time.perf_counter() - started, built=False)
             log.debug("index is up to date: %s", report.summary())
             return report
@@ -254,7 +264,7 @@ def rebuild_index(
                 staging = data_dir.staging_path(version)
                 try:
                     index = build_search_index(
-                        paragraphs, cached, version, chunking, documents, progress, dense_options, build_threads
+                        paragraphs, cached, version, chunking, documents, progress, dense_options, build_threads, skipped
                     )
                     index.save(staging)
                     _verify_saved(staging, index.manifest, cached)

@@ -13,7 +13,7 @@ class Changes:
     """Paragraph keys (``doc#n`` or ``doc#n.part``) by what happened to them.
 
     A paragraph is *changed* when its key stays but anything that is indexed differs
-    (its text, its document title or its section).
+    (its text, its document title, its section or its page).
     """
 
     added: list[str] = field(default_factory=list)
@@ -35,7 +35,7 @@ class Changes:
 
 
 def _indexed_content(paragraph: Paragraph) -> tuple:
-    return paragraph.hash, paragraph.doc_title, paragraph.section, paragraph.kind
+    return paragraph.hash, paragraph.doc_title, paragraph.section, paragraph.kind, paragraph.page
 
 
 def diff_paragraphs(old: Iterable[Paragraph], new: Iterable[Paragraph]) -> Changes:

@@ -12,7 +12,8 @@ from index.errors import REBUILD_COMMAND, CorruptIndexError, IndexMismatchError
 
 # 2: the manifest holds the SHA-256 of every part (``checksums``); format 1 had none.
 # 3: sentence vectors are float16 (half the memory of a loaded index); format 2 kept them float32.
-FORMAT_VERSION = 3
+# 4: a paragraph record holds its ``page`` (PDF page, slide number, or null); format 3 had none.
+FORMAT_VERSION = 4
 FILE_NAME = "manifest.json"
 
 
@@ -43,6 +44,8 @@ class Manifest:
     libraries: dict = field(default_factory=_library_versions)
     # Part file (relative to the version folder) -> SHA-256 of its bytes, filled by ``SearchIndex.save``.
     checksums: dict = field(default_factory=dict)
+    # Corpus files left out of this version, each {"file": ..., "reason": ...}: nothing is skipped silently.
+    skipped: list = field(default_factory=list)
 
     def save(self, directory: Path) -> None:
         (Path(directory) / FILE_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")

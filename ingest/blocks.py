@@ -1,8 +1,10 @@
 """Blocks: the structure every reader produces, whatever the file format.
 
-A block is a heading, a run of text, a bullet list, a table or a quote. Readers
+A block is a heading, a run of text, a bullet list, a table, a quote or a row (one
+record of a spreadsheet, read with its column headers, always a unit of its own). Readers
 for Markdown and HTML know their blocks from the markup; plain text is read by
-layout (`blocks_from_plain_text`), which is where the guessing lives.
+layout (`blocks_from_plain_text`), which is where the guessing lives. A block of a
+paged format (a PDF page, a slide) carries its page number.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-HEADING, TEXT, LIST, TABLE, QUOTE = "heading", "text", "list", "table", "quote"
-BLOCK_KINDS = (HEADING, TEXT, LIST, TABLE, QUOTE)
+HEADING, TEXT, LIST, TABLE, QUOTE, ROW = "heading", "text", "list", "table", "quote", "row"
+BLOCK_KINDS = (HEADING, TEXT, LIST, TABLE, QUOTE, ROW)
 
 _BULLET = re.compile(r"^\s*(?:[•◦▪‣●○■□\-*–]|\d{1,3}[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?:;,\"”’')\]]\s*$")
@@ -22,6 +24,7 @@ _MAX_HEADING_CHARS = 120
 class Block:
     kind: str
     text: str
+    page: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BLOCK_KINDS:
@@ -65,3 +68,14 @@ def blocks_from_plain_text(text: str) -> list[Block]:
     if blocks and blocks[-1].kind == HEADING:
         blocks[-1] = Block(TEXT, blocks[-1].text)
     return blocks
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a reader made of one file: its title (if the file names one), its blocks, and
+    notes on what it left out (a sheet cut at its row cap), which are reported, not fatal."""
+
+    title: str | None
+    blocks: list[Block]
+    notes: tuple[str, ...] = ()
+    pages: int | None = None

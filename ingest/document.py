@@ -35,6 +35,7 @@ class Paragraph:
 
     ``id`` is ``"{doc_id}#{number}"``; parts of one split paragraph share it and differ
     by ``part``. ``hash`` fingerprints the text, so rebuilds can tell what changed.
+    ``page`` is the page (a PDF's) or slide (a deck's) it starts on; None where a format has no pages.
     """
 
     doc_id: str
@@ -45,6 +46,7 @@ class Paragraph:
     kind: str = "text"
     part: int = 0
     hash: str = field(default="")
+    page: int | None = None
 
     def __post_init__(self) -> None:
         if not self.hash:

@@ -6,13 +6,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ingest.blocks import HEADING, LIST, QUOTE, TABLE, TEXT, Block
+from ingest.blocks import HEADING, LIST, QUOTE, ROW, TABLE, TEXT, Block
 from ingest.document import Document, Paragraph
 from ingest.sentences import split_sentences
 
 
 def _continues_previous(previous: Block, block: Block) -> bool:
     """Whether ``block`` belongs to the paragraph before it rather than starting one."""
+    if ROW in (previous.kind, block.kind):
+        return False  # a spreadsheet row is cited on its own, whatever its first letter
     first = block.text.lstrip("“\"'‘ ")[:1]
     if first.islower():
         # An attribution ("said President Biden ...") or a sentence broken by layout.
@@ -45,6 +47,7 @@ class _Unit:
     section: str | None
     kind: str
     texts: list[str]
+    page: int | None = None
 
     def tail(self) -> Block:
         """The unit as far as ``_continues_previous`` looks: its kind and how its text ends."""
@@ -55,7 +58,7 @@ class _Unit:
         self.kind = _merged_kind(self.kind, block.kind)
 
     def block(self) -> Block:
-        return Block(self.kind, "".join(self.texts))
+        return Block(self.kind, "".join(self.texts), self.page)
 
 
 def _units(blocks: Iterable[Block]) -> Iterator[tuple[str | None, Block]]:
@@ -74,7 +77,7 @@ def _units(blocks: Iterable[Block]) -> Iterator[tuple[str | None, Block]]:
             continue
         if pending is not None:
             yield pending.section, pending.block()
-        pending = _Unit(section, block.kind, [block.text])
+        pending = _Unit(section, block.kind, [block.text], block.page)
     if pending is not None:
         yield pending.section, pending.block()
 
@@ -164,6 +167,7 @@ def split_paragraphs(document: Document, max_words: int) -> list[Paragraph]:
                     section=section,
                     kind=block.kind,
                     text=text,
+                    page=block.page,
                 )
             )
     return paragraphs

@@ -1,4 +1,4 @@
-"""Files to documents: .txt, .md, .html and BEIR-style .jsonl, from a file or a folder.
+"""Files to documents, from a file or a folder: every format ``ingest.formats`` reads, and BEIR-style .jsonl.
 
 Every file that cannot be read becomes an ``IngestProblem`` naming it and the reason;
 the rest of the corpus is still read. The walk never leaves the corpus: a link to
@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tqdm import tqdm
 
 from ingest.blocks import Block, blocks_from_plain_text
 from ingest.document import Document
 from ingest.errors import CorpusNotFoundError, EmptyCorpusError, IngestProblem
-from ingest.markup import html_blocks, markdown_blocks, plain_blocks
-
-_PARSERS: dict[str, Callable[[str], tuple[str | None, list[Block]]]] = {
-    ".txt": plain_blocks,
-    ".md": markdown_blocks,
-    ".markdown": markdown_blocks,
-    ".html": html_blocks,
-    ".htm": html_blocks,
-}
-SUPPORTED_SUFFIXES = (*_PARSERS, ".jsonl")
+from ingest.formats import SUPPORTED_SUFFIXES, decode, first_heading, parse
 # Larger files are refused, not read: a corpus document is text, and without a bound a
 # link to /dev/zero (or one huge file) would be read until memory runs out.
 MAX_FILE_BYTES = 100 * 2**20
@@ -42,16 +36,56 @@ _NOT_REGULAR = (
 )
 
 
+# How many words of a document are read to learn how it writes the words of its file name.
+_CASING_WORDS = 20_000
+# A metadata title that is only a file name ("Microsoft Word - report.docx") names nothing.
+_FILE_NAME_TITLE = re.compile(r"\.[a-z0-9]{2,5}$", re.IGNORECASE)
+
+
 @dataclass
 class CorpusReading:
-    """What reading a corpus gave: the documents, and every file that failed and why."""
+    """What reading a corpus gave: the documents, every file that failed and why (``problems``:
+    skipped), and notes on files read only in part (``notes``: a sheet cut at its row cap)."""
 
     documents: list[Document] = field(default_factory=list)
     problems: list[IngestProblem] = field(default_factory=list)
+    notes: list[IngestProblem] = field(default_factory=list)
+    pages: int = 0
 
 
-def _title_from_name(path: Path) -> str:
-    return path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or path.name
+def _title_from_name(path: Path, blocks: list[Block]) -> str:
+    """A title made of the file name, its words written as the document writes them.
+
+    ``japan-us-alliance.txt`` about the "Japan-US alliance" is titled "Japan-US alliance": a
+    word takes the casing the text uses most, a hyphen stays where the text has the hyphenated
+    pair, and capitals already in the name are kept.
+    """
+    sample = " ".join(block.text for block in blocks[:200])
+    forms: dict[str, Counter] = {}
+    for word in re.findall(r"\w+", sample)[:_CASING_WORDS]:
+        forms.setdefault(word.lower(), Counter())[word] += 1
+    hyphenated = sample.lower()
+
+    def cased(word: str) -> str:
+        if word != word.lower() or word.lower() not in forms:
+            return word
+        return forms[word.lower()].most_common(1)[0][0]
+
+    pieces = []
+    for chunk in re.split(r"[\s_]+", path.stem.strip()):
+        parts = [part for part in chunk.split("-") if part]
+        for position, part in enumerate(parts):
+            joined = position > 0 and f"{parts[position - 1]}-{part}".lower() in hyphenated
+            pieces.append(("-" if joined else " ") + cased(part))
+    title = "".join(pieces).strip()
+    return (title[:1].upper() + title[1:]) if title else path.name
+
+
+def _title(path: Path, parsed_title: str | None, blocks: list[Block]) -> str:
+    """The document's own title (its metadata or <title>, else its first heading), else one from its file name."""
+    if parsed_title and not _FILE_NAME_TITLE.search(parsed_title):
+        return parsed_title
+    return first_heading(path, blocks) or _title_from_name(path, blocks)
 
 
 def _os_reason(error: Exception) -> str:
@@ -78,17 +112,6 @@ def _read_regular_file(path: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise ValueError(f"larger than {max_bytes / 2**20:g} MB; split it into smaller files")
     return data
-
-
-def _decode(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
-        raise ValueError("binary file (it contains NUL bytes), not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); save it as UTF-8"
-        ) from None
 
 
 def _id_clash(doc_id: str, file_ids: frozenset[str], sources: dict[str, str]) -> str | None:
@@ -160,21 +183,21 @@ def read_document(
         )
         return
     try:
-        text = _decode(_read_regular_file(path, max_bytes))
+        data = _read_regular_file(path, max_bytes)
+        if suffix == ".jsonl":
+            _read_jsonl(path, decode(data), reading, file_ids)
+            return
+        parsed = parse(path, data)
     except (OSError, ValueError) as error:
         reading.problems.append(IngestProblem(path, _os_reason(error)))
         return
-    if suffix == ".jsonl":
-        _read_jsonl(path, text, reading, file_ids)
-        return
-    if not text.strip():
-        reading.problems.append(IngestProblem(path, "empty file"))
-        return
-    title, blocks = _PARSERS[suffix](text)
-    if not blocks:
+    reading.notes += [IngestProblem(path, note) for note in parsed.notes]
+    if not parsed.blocks:
         reading.problems.append(IngestProblem(path, "no text found in it"))
         return
-    reading.documents.append(Document(doc_id, title or _title_from_name(path), tuple(blocks), source=str(path)))
+    reading.pages += parsed.pages or 0
+    title = _title(path, parsed.title, parsed.blocks)
+    reading.documents.append(Document(doc_id, title, tuple(parsed.blocks), source=str(path)))
 
 
 def _corpus_entries(root: Path, reading: CorpusReading) -> list[Path]:
@@ -201,7 +224,7 @@ def _is_outside(path: Path, boundary: Path) -> bool:
     return not Path(os.path.realpath(path)).is_relative_to(boundary)
 
 
-def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> CorpusReading:
+def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES, progress: bool = False) -> CorpusReading:
     """Read every supported file under ``path`` (a folder, read recursively, or one file).
 
     Document ids are paths relative to the folder (``japan-us-alliance.txt``), so they
@@ -212,6 +235,7 @@ def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> Corpu
     Args:
         path: The corpus folder or file.
         max_file_bytes: A larger file is refused. Defaults to ``MAX_FILE_BYTES``.
+        progress: Show a progress bar, a step a file, on stderr when it is a terminal. Defaults to False.
 
     Raises:
         CorpusNotFoundError: ``path`` does not exist.
@@ -227,7 +251,7 @@ def read_corpus(path: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> Corpu
         boundary = Path(os.path.realpath(root))
         entries = {entry: entry.relative_to(root).as_posix() for entry in _corpus_entries(root, reading)}
         file_ids = frozenset(entries.values())
-        for entry, doc_id in entries.items():
+        for entry, doc_id in tqdm(entries.items(), desc="reading", unit="file", disable=None if progress else True):
             if _is_outside(entry, boundary):
                 reading.problems.append(IngestProblem(entry, "a link to a file outside the corpus"))
                 continue

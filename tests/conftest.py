@@ -98,6 +98,21 @@ def served_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
     return build_corpus_index(corpus, data_dir, embedder, settings_for(data_dir))
 
 
+@pytest.fixture(scope="session")
+def mixed_corpus(tmp_path_factory) -> Path:
+    """One document of every format, made by real writers (tests/real_documents.py), once per session (read-only)."""
+    from tests.real_documents import write_mixed_corpus
+
+    return write_mixed_corpus(tmp_path_factory.mktemp("mixed") / "corpus")
+
+
+@pytest.fixture(scope="session")
+def mixed_data_dir(tmp_path_factory, mixed_corpus, embedder, settings_for) -> Path:
+    """An index of ``mixed_corpus``, built once per session (read-only)."""
+    data_dir = tmp_path_factory.mktemp("mixed-index") / "var"
+    return build_corpus_index(mixed_corpus, data_dir, embedder, settings_for(data_dir))
+
+
 @pytest.fixture
 def copy_data_dir(article_data_dir, tmp_path) -> Path:
     """A private, writable copy of the article's data directory."""

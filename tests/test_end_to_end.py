@@ -19,7 +19,7 @@ from tests.conftest import CORPUS, DATA, REPO
 pytestmark = pytest.mark.slow
 
 ANSWER_KEYS = {"question", "answer", "answered", "citations", "mode"}
-CITATION_KEYS = {"n", "doc", "paragraph", "section", "text", "quote", "spans", "score"}
+CITATION_KEYS = {"n", "doc", "paragraph", "page", "section", "text", "quote", "spans", "score"}
 
 
 def citewise(*args, cwd, stdin=None):

@@ -34,14 +34,28 @@ def settings_from(ctx: click.Context, **overrides):
 
 
 def read_paragraphs(corpus: Path, max_words: int):
-    """Read ``corpus`` and split it, reporting every problem file on stderr."""
+    """Read ``corpus`` (a progress bar on a terminal) and split it, reporting every problem file on stderr."""
     from ingest import read_corpus, split_paragraphs
 
-    reading = read_corpus(corpus)
+    reading = read_corpus(corpus, progress=True)
     for problem in reading.problems:
         click.echo(f"skipped {problem}", err=True)
+    for note in reading.notes:
+        click.echo(f"read in part {note}", err=True)
     paragraphs = [p for d in reading.documents for p in split_paragraphs(d, max_words)]
     return reading, paragraphs
+
+
+def skipped_files(reading, corpus: Path) -> list[dict]:
+    """The files a reading skipped, named relative to the corpus (as documents are), with the reason."""
+    skipped = []
+    for problem in reading.problems:
+        try:
+            name = problem.source.relative_to(corpus).as_posix()
+        except ValueError:
+            name = problem.source.as_posix()
+        skipped.append({"file": name, "reason": problem.reason})
+    return skipped
 
 
 def require_index(settings) -> None:

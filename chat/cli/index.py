@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_from
+from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_from, skipped_files
 
 
 def _say_waiting(pid: int | None) -> None:
@@ -50,6 +50,7 @@ def rebuild_corpus(settings, embedder, force: bool, wait: bool):
         on_wait=_say_waiting,
         dense_options=FaissOptions(settings.exact_search_limit, settings.ivf_lists, settings.ivf_probes),
         build_threads=settings.build_threads,
+        skipped=skipped_files(reading, Path(settings.corpus)),
     )
 
 
@@ -66,30 +67,36 @@ def command() -> None:
 @click.option("--no-wait", is_flag=True, help="If another rebuild is running, refuse instead of waiting for it.")
 @click.option("--force", is_flag=True, help="Write a new version even if nothing changed.")
 @click.option("--watch", is_flag=True, help="Keep running and rebuild whenever the corpus changes (Ctrl-C stops).")
+@click.option("--strict", is_flag=True, help="Exit with 1 if any file of the corpus was skipped (the index is still built).")
 @click.option("--ray-address", metavar="ADDRESS", help="Embed on this Ray cluster (its head's host:port, or auto). [default: this machine]")
 @click.pass_context
-def rebuild(ctx, corpus: Path | None, data_dir: Path | None, model: str | None, as_json: bool, no_wait: bool, force: bool, watch: bool,
-            ray_address: str | None) -> None:
+def rebuild(
+    ctx, corpus: Path | None, data_dir: Path | None, model: str | None, as_json: bool, no_wait: bool, force: bool, watch: bool,
+    strict: bool, ray_address: str | None,
+) -> None:
     """Bring the index up to date with the corpus, embedding only what is new.
 
     Paragraphs are compared with the serving version by content; vectors of texts
     seen before come from the embedding cache. The new version is verified before
-    it starts serving; a running `citewise serve` picks it up within seconds.
+    it starts serving; a running `citewise serve` picks it up within seconds. Files that
+    cannot be read are named on stderr and counted in the summary; with --strict, any
+    such file makes the exit code 1.
 
     \b
     Example:
         citewise index rebuild --corpus corpus/
         citewise index rebuild --json --no-wait
+        citewise index rebuild --strict
         citewise index rebuild --watch
         citewise index rebuild --ray-address 10.0.0.5:6379
     """
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model, ray_address=ray_address)
     embedder = rebuild_embedder(settings)
     with embedder if settings.ray_address else nullcontext():  # the actors stop, the cluster stays
-        _rebuild_and_watch(settings, embedder, force, not no_wait, as_json, watch)
+        _rebuild_and_watch(settings, embedder, force, not no_wait, as_json, watch, strict)
 
 
-def _rebuild_and_watch(settings, embedder, force: bool, wait: bool, as_json: bool, watch: bool) -> None:
+def _rebuild_and_watch(settings, embedder, force: bool, wait: bool, as_json: bool, watch: bool, strict: bool) -> None:
     def rebuild_once() -> None:
         from ingest import CitewiseError
 
@@ -101,6 +108,12 @@ def _rebuild_and_watch(settings, embedder, force: bool, wait: bool, as_json: boo
             click.echo(f"Error: {error}", err=True)  # a watcher reports and keeps watching
             return
         click.echo(json.dumps(report.to_dict()) if as_json else report.summary())
+        skipped = report.manifest.skipped
+        if strict and skipped and not watch:
+            raise click.ClickException(
+                f"{len(skipped)} file{'s' if len(skipped) != 1 else ''} of the corpus skipped (--strict): "
+                + "; ".join(f"{s['file']}: {s['reason']}" for s in skipped)
+            )
 
     if not watch:
         rebuild_once()
@@ -210,7 +223,7 @@ def rollback(ctx: click.Context, version: str | None, data_dir: Path | None) -> 
 @DATA_DIR
 @click.pass_context
 def info(ctx: click.Context, data_dir: Path | None) -> None:
-    """Show the serving index version's manifest as JSON.
+    """Show the serving index version's manifest as JSON, with the files it skipped and their count.
 
     \b
     Example:
@@ -223,4 +236,4 @@ def info(ctx: click.Context, data_dir: Path | None) -> None:
     if data.pointer_problem() and data.current():
         click.echo(f"warning: {data.pointer_problem()} Showing {data.current()}, the newest version.", err=True)
     manifest = Manifest.load(data.current_path())
-    click.echo(json.dumps(asdict(manifest), indent=2))
+    click.echo(json.dumps({**asdict(manifest), "skipped_count": len(manifest.skipped)}, indent=2))

@@ -39,11 +39,16 @@
     return node;
   }
 
-  /** Where the quote's sentences sit in the paragraph, as merged [start, end) ranges. */
+  /** "handbook.pdf, p. 3" ("deck.pptx, slide 2"), or the document alone when it has no pages. */
+  function place(citation) {
+    if (citation.page == null) return citation.doc;
+    return `${citation.doc}, ${/\.pptx$/i.test(citation.doc) ? "slide" : "p."} ${citation.page}`;
+  }
+
   function renderSource(citation) {
     const box = element("blockquote", "source");
     box.dataset.n = String(citation.n);
-    const where = [citation.doc, citation.section, `paragraph ${citation.paragraph}`].filter(Boolean).join(" · ");
+    const where = [place(citation), citation.section, `paragraph ${citation.paragraph}`].filter(Boolean).join(" · ");
     box.append(element("cite", "", `[${citation.n}] ${where}`));
     const paragraph = element("p");
     // The answer's spans count code points, as the server does; a JS string's indices count UTF-16 units.
@@ -55,8 +60,27 @@
       cursor = end;
     }
     paragraph.append(piece(cursor));
-    box.append(paragraph);
+    box.append(paragraph, sourceLinks(citation));
     return box;
+  }
+
+  /** Links to the whole document at the cited paragraph (chat/source_view.py), and a PDF at its page. */
+  function sourceLinks(citation) {
+    const links = element("p", "open");
+    const path = citation.doc.split("/").map(encodeURIComponent).join("/");
+    const marks = (citation.spans || []).map(([start, end]) => `${start}-${end}`).join(",");
+    const view = `/source/${path}?paragraph=${citation.paragraph}${marks ? `&mark=${marks}` : ""}#p-${citation.paragraph}`;
+    const targets = [["open the document", view]];
+    if (/\.pdf$/i.test(citation.doc)) targets.push(["the PDF at this page", `/original/${path}${citation.page ? `#page=${citation.page}` : ""}`]);
+    targets.forEach(([label, href], position) => {
+      const link = element("a", "", label);
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener";
+      if (position) links.append(" · ");
+      links.append(link);
+    });
+    return links;
   }
 
   function toggleSource(bubble, citation) {
@@ -87,7 +111,7 @@
       const marker = element("button", "marker", `[${citation.n}]`);
       marker.type = "button";
       marker.dataset.n = String(citation.n);
-      marker.title = `${citation.doc}, paragraph ${citation.paragraph}`;
+      marker.title = `${place(citation)}, paragraph ${citation.paragraph}`;
       marker.setAttribute("aria-expanded", "false");
       marker.addEventListener("click", () => toggleSource(bubble, citation));
       text.append(marker);

@@ -54,3 +54,25 @@ def test_a_refusal_has_no_sources():
     refusal = Answer("q", "The documents don't say.", False, [])
     assert "cw-refusal" in render_answer(refusal, "a2") and "Sources" not in render_answer(refusal, "a2")
     assert "don't answer" in render_panel(refusal, "a2")
+
+
+def test_a_source_names_the_page_of_a_pdf_and_the_slide_of_a_deck():
+    def source(doc: str, page: int | None) -> str:
+        citation = Citation(n=1, doc=doc, paragraph=4, section="Security", text="Badges.", quote="Badges.", score=0.9,
+                            title="Staff Handbook", page=page)
+        return render_answer(Answer("q", "Badges. [1]", True, [citation]), "a1")
+
+    assert "Staff Handbook · p. 3 · Security · ¶ 4" in source("handbook.pdf", 3)
+    assert '<div class="cw-doc">handbook.pdf, p. 3, paragraph 4 · ' in source("handbook.pdf", 3)
+    assert "deck.pptx, slide 2, paragraph 4" in source("deck.pptx", 2)
+    assert "notes.txt, paragraph 4" in source("notes.txt", None) and "p. " not in source("notes.txt", None)
+
+
+def test_a_source_links_to_the_whole_document_and_a_pdf_to_its_page():
+    citation = Citation(n=1, doc="hand book.pdf", paragraph=4, section=None, text="Badges are worn.", quote="Badges are worn.",
+                        score=0.9, page=3, spans=((0, 16),))
+    html = render_answer(Answer("q", "Badges are worn. [1]", True, [citation]), "a1")
+    assert 'href="/source/hand%20book.pdf?paragraph=4&amp;mark=0-16#p-4"' in html
+    assert 'href="/original/hand%20book.pdf#page=3"' in html
+    notes = Citation(n=1, doc="notes.txt", paragraph=2, section=None, text="x", quote="x", score=0.9)
+    assert "/original/" not in render_answer(Answer("q", "x [1]", True, [notes]), "a1")

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from chat.cli import cli
 from index import (
+    FORMAT_VERSION,
     CorruptIndexError,
     DamagedCacheError,
     DataDir,
@@ -138,7 +139,7 @@ def test_an_index_of_the_format_before_checksums_must_be_rebuilt(copy_data_dir, 
     manifest = json.loads((path / "manifest.json").read_text())
     del manifest["checksums"]
     (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
-    with pytest.raises(IndexMismatchError, match="format 1, this citewise reads format 3: run `citewise index rebuild`"):
+    with pytest.raises(IndexMismatchError, match=f"format 1, this citewise reads format {FORMAT_VERSION}: run `citewise index rebuild`"):
         load_index(DataDir(copy_data_dir), embedder)
     # A manifest of this format that lost its checksums is damage, not an old index.
     (path / "manifest.json").write_text(json.dumps(manifest))
@@ -185,12 +186,30 @@ def test_sentence_vectors_are_float16_on_disk_and_in_memory_and_scored_as_float3
 def test_a_format_2_index_of_float32_vectors_is_refused_and_rebuilt_from_the_cache(copy_data_dir, embedder):
     path = DataDir(copy_data_dir).current_path()
     _as_format_2(path)
-    with pytest.raises(IndexMismatchError, match="format 2, this citewise reads format 3: run `citewise index rebuild`"):
+    with pytest.raises(IndexMismatchError, match=f"format 2, this citewise reads format {FORMAT_VERSION}: run `citewise index rebuild`"):
         load_index(DataDir(copy_data_dir), embedder)
     report = rebuild(CORPUS, copy_data_dir, embedder)
     assert report.built and report.version == "v0002" and report.embedded == 0
     rebuilt = load_index(DataDir(copy_data_dir), embedder)
-    assert rebuilt.manifest.format_version == 3 and rebuilt.sentence_vectors.dtype == np.float16
+    assert rebuilt.manifest.format_version == FORMAT_VERSION and rebuilt.sentence_vectors.dtype == np.float16
+
+
+def test_a_format_3_index_without_pages_is_refused_and_rebuilt_from_the_cache(copy_data_dir, embedder):
+    from index.search_index import PARAGRAPHS_FILE, part_checksums
+
+    path = DataDir(copy_data_dir).current_path()
+    records = [json.loads(line) for line in (path / PARAGRAPHS_FILE).read_text(encoding="utf-8").splitlines()]
+    assert all("page" in record for record in records)
+    for record in records:
+        del record["page"]
+    (path / PARAGRAPHS_FILE).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 3, "checksums": part_checksums(path)}))
+    with pytest.raises(IndexMismatchError, match=f"format 3, this citewise reads format {FORMAT_VERSION}"):
+        load_index(DataDir(copy_data_dir), embedder)
+    report = rebuild(CORPUS, copy_data_dir, embedder)
+    assert report.built and report.embedded == 0
+    assert load_index(DataDir(copy_data_dir), embedder).paragraphs[0].page is None
 
 
 # --- a bad CURRENT -----------------------------------------------------------------------

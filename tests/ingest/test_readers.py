@@ -48,7 +48,8 @@ def test_broken_jsonl_line_is_reported_and_the_rest_kept(corpus):
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
         ("empty.txt", b"  \n\n", "empty"),
         ("latin1.txt", "caf\xe9 au lait".encode("latin-1"), "not UTF-8"),
-        ("slides.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("slides.key", b"PK\x03\x04", "unsupported file type"),
+        ("slides.pdf", b"%PDF-1.4", "truncated PDF"),
         ("blank.jsonl", b"\n", "empty"),
     ],
 )

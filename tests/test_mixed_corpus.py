@@ -1,0 +1,37 @@
+"""A corpus of one document of every format, made by real writers: each question answered from its file and page."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from chat.cli import cli
+from tests.real_documents import INTRANET_BOILERPLATE, QUESTIONS
+
+
+@pytest.fixture(scope="module")
+def engine(mixed_data_dir, embedder, settings_for):
+    from chat.engine import Engine
+
+    return Engine.from_settings(settings_for(mixed_data_dir), embedder=embedder)
+
+
+@pytest.mark.parametrize("question, doc, page, words", QUESTIONS, ids=[q[1] + "-" + str(q[2]) for q in QUESTIONS])
+def test_every_file_answers_its_question_from_itself_and_the_right_page(engine, question, doc, page, words):
+    answer = engine.ask(question).to_dict()
+    assert answer["answered"], answer["answer"]
+    first = answer["citations"][0]
+    assert (first["doc"], first["page"]) == (doc, page)
+    assert words in first["text"]
+
+
+def test_no_boilerplate_line_of_any_file_is_a_paragraph(engine):
+    texts = [p.text for p in engine.index.paragraphs]
+    assert not any(text.startswith(word) for text in texts for word in INTRANET_BOILERPLATE)
+    assert not any("file://" in text or "Page 1 of 2" in text for text in texts)
+
+
+def test_the_cli_names_the_page_of_a_pdf_citation(mixed_data_dir):
+    result = CliRunner().invoke(cli, ["ask", "--data-dir", str(mixed_data_dir), "What approval do first-class train tickets need?"])
+    assert result.exit_code == 0, result.output
+    assert "[1] handbook.pdf, p. 2, Travel, paragraph 3" in result.output
