@@ -66,7 +66,7 @@
 
   /** Links to the whole document at the cited paragraph (chat/source_view.py), and a PDF at its page. */
   function sourceLinks(citation) {
-    const links = element("p", "open");
+    const links = element("div", "open");
     const path = citation.doc.split("/").map(encodeURIComponent).join("/");
     const marks = (citation.spans || []).map(([start, end]) => `${start}-${end}`).join(",");
     const view = `/source/${path}?paragraph=${citation.paragraph}${marks ? `&mark=${marks}` : ""}#p-${citation.paragraph}`;
