@@ -26,7 +26,7 @@ import numpy as np
 from chat.answer import Answer, Citation
 from chat.question import named, numbers
 from index import Embedder, Hit, SearchIndex
-from ingest.sentences import split_sentences
+from ingest import split_sentences
 
 # [1], [1][2], [1, 2] as a model writes them.
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
