@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from index import Embedder
-from ingest.sentences import split_sentences
+from ingest import split_sentences
 
 
 def claim(question: str, answer: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -41,7 +42,9 @@ def test_allowed_site_gets_cited_answers_and_follow_ups(visit, allowed_page, ser
     expect(source).to_contain_text(gold["answer"])
     expect(source.locator("mark").first).to_be_visible()
     # Marked exactly where the JSON's spans say: the quoted sentences, nothing around them.
-    assert " ".join(source.locator("mark").all_inner_texts()) == replied.value.json()["citations"][0]["quote"]
+    # The widget streams: the JSON answer is the data of the last (``answer``) event.
+    answer_json = json.loads(replied.value.text().rsplit("data: ", 1)[1])
+    assert " ".join(source.locator("mark").all_inner_texts()) == answer_json["citations"][0]["quote"]
     visit.screenshot("widget.png")
 
     first_answer = answer.locator("p").first.inner_text()
