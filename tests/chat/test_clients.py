@@ -15,6 +15,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+from tests.chat.in_process import run_apart
 from tests.chat.test_server import client_at
 from tests.conftest import REPO
 from tests.live_server import running_server
@@ -127,7 +128,7 @@ def test_an_mcp_client_session_asks_and_searches_and_meets_the_rate_limit(served
             limited = await client.call_tool("ask", {"question": TREATY}, read_timeout_seconds=wait)
             return tools, asked, found, limited
 
-    tools, asked, found, limited = asyncio.run(asyncio.wait_for(session(), 240))
+    tools, asked, found, limited = run_apart(asyncio.wait_for(session(), 240))
     assert {"ask", "search"} <= tools
     answer = json.loads(asked.content[0].text)  # what an MCP client reads: the tool's JSON as text
     assert not asked.is_error and answer["answered"] and answer["mode"] == "extractive" and answer["citations"]
