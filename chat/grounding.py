@@ -28,6 +28,8 @@ from chat.question import named, numbers
 from index import Embedder, Hit, SearchIndex
 from ingest.sentences import split_sentences
 
+# The shortest sentence the extractive answer cites (chat.composer): shorter is a fragment, not a claim.
+_MIN_CLAIM_WORDS = 4
 # [1], [1][2], [1, 2] as a model writes them.
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence's end punctuation, then its markers: "... 1960. [1] The" reads as "... 1960 [1]. The".
@@ -113,8 +115,8 @@ class GroundedDraft:
         cited = [int(n) for group in _MARKERS.findall(sentence) for n in group.split(",")]
         given = list(dict.fromkeys(n - 1 for n in cited if 1 <= n <= len(self.hits)))
         claim = _MARKERS.sub("", sentence).strip()
-        if len(claim.split()) < 2:
-            return None
+        if len(claim.split()) < _MIN_CLAIM_WORDS:
+            return None  # a fragment (an answer cut off at llm_max_tokens) is no claim
         vector = self.embedder.encode([claim])[0]
         if given:
             supports = [s for s in (self._support(self.hits[i], claim, vector) for i in given) if s is not None]
