@@ -5,6 +5,7 @@ against `citewise mcp`, and the streaming ``/api/ask``. The token and the rate l
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import sys
@@ -127,7 +128,9 @@ def test_an_mcp_client_session_asks_and_searches_and_meets_the_rate_limit(served
             limited = await client.call_tool("ask", {"question": TREATY}, read_timeout_seconds=wait)
             return tools, asked, found, limited
 
-    tools, asked, found, limited = asyncio.run(asyncio.wait_for(session(), 240))
+    # A thread of its own: another test (Playwright's sync API) may have left an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        tools, asked, found, limited = thread.submit(lambda: asyncio.run(asyncio.wait_for(session(), 240))).result()
     assert {"ask", "search"} <= tools
     answer = json.loads(asked.content[0].text)  # what an MCP client reads: the tool's JSON as text
     assert not asked.is_error and answer["answered"] and answer["mode"] == "extractive" and answer["citations"]
