@@ -72,6 +72,7 @@ class GroundedDraft:
     threshold: float
     text: str = ""
     checked: int = 0  # sentences of the draft judged so far
+    unchecked: str = ""  # the draft after them: what the model is still writing
     dropped: int = 0
     kept: list[str] = field(default_factory=list)  # the answer's sentences, markers renumbered
     _marks: dict[int, int] = field(default_factory=dict)  # hit index -> its [n] in the answer
@@ -86,28 +87,23 @@ class GroundedDraft:
         """The model is done: check what is left; the sentences that passed."""
         return self._check(final=True)
 
-    def _sentences(self, final: bool) -> list[str]:
-        text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", self.text)
-        sentences = [text[start:end] for start, end in split_sentences(text)]
-        if final:
-            return sentences
-        # The last one may still grow; before a "[" that opens the next, it may still get its marker.
-        complete = sentences[:-1]
-        if sentences and sentences[-1].startswith("["):
-            complete = complete[:-1]
-        return complete
-
     def _check(self, final: bool) -> list[str]:
+        text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", self.text)
+        spans = split_sentences(text)
+        complete = len(spans)
+        if not final and spans:
+            # The last one may still grow; before a "[" that opens the next, it may still get its marker.
+            complete -= 2 if text[spans[-1][0]] == "[" else 1
         passed = []
-        sentences = self._sentences(final)
-        for sentence in sentences[self.checked :]:
-            kept = self._judge(sentence)
+        for start, end in spans[self.checked : max(self.checked, complete)]:
+            kept = self._judge(text[start:end])
             if kept is None:
                 self.dropped += 1
             else:
                 self.kept.append(kept)
                 passed.append(kept)
-        self.checked = max(self.checked, len(sentences))
+        self.checked = max(self.checked, complete)
+        self.unchecked = text[spans[self.checked][0] :] if self.checked < len(spans) else ""
         return passed
 
     def _judge(self, sentence: str) -> str | None:

@@ -178,4 +178,5 @@ def test_the_draft_check_waits_for_a_sentence_to_end_before_judging(article_engi
     draft = GroundedDraft(hits, article_engine.index, embedder, 0.6)
     sentence = first_sentence(hits[0].paragraph.text)
     assert draft.feed(sentence) == []  # it may still go on
-    assert draft.feed(" [") == [] and draft.feed("1] Then") != []
+    assert draft.feed(" [") == [] and draft.unchecked.startswith(sentence[:10])
+    assert draft.feed("1] Then") != [] and draft.unchecked == "Then"  # judged, it leaves the draft
