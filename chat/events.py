@@ -16,12 +16,12 @@ def sse(data: dict | str, event: str | None = None) -> str:
 
 
 def answer_events(events: Iterable[Token | Checked | Answer]) -> Iterator[str]:
-    """``POST /api/ask`` with ``"stream": true``: ``token`` (the LLM's unchecked draft, a piece at a time),
-    ``sentence`` (a sentence that passed the check: it replaces the draft so far) and last ``answer``
-    (the JSON answer, exactly as without streaming)."""
+    """``POST /api/ask`` with ``"stream": true``: ``token`` (a piece of the LLM's text, and ``draft``: all of
+    it not checked yet), ``sentence`` (a sentence that passed the check) and last ``answer`` (the JSON
+    answer, exactly as without streaming). A client shows the sentences, then the draft."""
     for item in events:
         if isinstance(item, Token):
-            yield sse({"text": item.text}, "token")
+            yield sse({"text": item.text, "draft": item.draft}, "token")
         elif isinstance(item, Checked):
             yield sse({"sentence": item.sentence}, "sentence")
         else:

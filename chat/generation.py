@@ -1,7 +1,8 @@
 """A generated answer: the grounded prompt to the user's LLM, its text checked as it streams.
 
-What a streaming client gets, in order: ``Token`` pieces of the model's draft as they arrive,
-``Checked`` sentences as each one passes the check (these replace the draft), and last the
+What a streaming client gets, in order: ``Token`` pieces of the model's draft as they arrive
+(each with the whole draft not yet checked), ``Checked`` sentences as each one passes the
+check (a sentence judged leaves the draft, kept or not), and last the
 ``Answer``: the checked one, or the extractive one when the model failed or nothing it wrote
 was supported. Failure is one log line, never an error for the reader.
 """
@@ -21,9 +22,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Token:
-    """A piece of the model's unchecked draft."""
+    """A piece of the model's text (``text``), and all of its draft not checked yet (``draft``)."""
 
     text: str
+    draft: str
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ def generate(model: ChatModel, messages: list[dict], draft: GroundedDraft, extra
     """
     try:
         for piece in model.stream(messages):
-            yield Token(piece)
             yield from (Checked(sentence) for sentence in draft.feed(piece))
+            yield Token(piece, draft.unchecked)
         yield from (Checked(sentence) for sentence in draft.finish())
     except LLMError as error:
         log.warning("LLM gave no answer (%s); serving the extractive one", error)

@@ -28,6 +28,8 @@ from chat.question import named, numbers
 from index import Embedder, Hit, SearchIndex
 from ingest import split_sentences
 
+# The shortest sentence the extractive answer cites (chat.composer): shorter is a fragment, not a claim.
+_MIN_CLAIM_WORDS = 4
 # [1], [1][2], [1, 2] as a model writes them.
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence's end punctuation, then its markers: "... 1960. [1] The" reads as "... 1960 [1]. The".
@@ -70,6 +72,7 @@ class GroundedDraft:
     threshold: float
     text: str = ""
     checked: int = 0  # sentences of the draft judged so far
+    unchecked: str = ""  # the draft after them: what the model is still writing
     dropped: int = 0
     kept: list[str] = field(default_factory=list)  # the answer's sentences, markers renumbered
     _marks: dict[int, int] = field(default_factory=dict)  # hit index -> its [n] in the answer
@@ -84,28 +87,23 @@ class GroundedDraft:
         """The model is done: check what is left; the sentences that passed."""
         return self._check(final=True)
 
-    def _sentences(self, final: bool) -> list[str]:
-        text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", self.text)
-        sentences = [text[start:end] for start, end in split_sentences(text)]
-        if final:
-            return sentences
-        # The last one may still grow; before a "[" that opens the next, it may still get its marker.
-        complete = sentences[:-1]
-        if sentences and sentences[-1].startswith("["):
-            complete = complete[:-1]
-        return complete
-
     def _check(self, final: bool) -> list[str]:
+        text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", self.text)
+        spans = split_sentences(text)
+        complete = len(spans)
+        if not final and spans:
+            # The last one may still grow; before a "[" that opens the next, it may still get its marker.
+            complete -= 2 if text[spans[-1][0]] == "[" else 1
         passed = []
-        sentences = self._sentences(final)
-        for sentence in sentences[self.checked :]:
-            kept = self._judge(sentence)
+        for start, end in spans[self.checked : max(self.checked, complete)]:
+            kept = self._judge(text[start:end])
             if kept is None:
                 self.dropped += 1
             else:
                 self.kept.append(kept)
                 passed.append(kept)
-        self.checked = max(self.checked, len(sentences))
+        self.checked = max(self.checked, complete)
+        self.unchecked = text[spans[self.checked][0] :] if self.checked < len(spans) else ""
         return passed
 
     def _judge(self, sentence: str) -> str | None:
@@ -113,8 +111,8 @@ class GroundedDraft:
         cited = [int(n) for group in _MARKERS.findall(sentence) for n in group.split(",")]
         given = list(dict.fromkeys(n - 1 for n in cited if 1 <= n <= len(self.hits)))
         claim = _MARKERS.sub("", sentence).strip()
-        if len(claim.split()) < 2:
-            return None
+        if len(claim.split()) < _MIN_CLAIM_WORDS:
+            return None  # a fragment (an answer cut off at llm_max_tokens) is no claim
         vector = self.embedder.encode([claim])[0]
         if given:
             supports = [s for s in (self._support(self.hits[i], claim, vector) for i in given) if s is not None]

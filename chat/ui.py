@@ -265,10 +265,9 @@ def build_ui(engine: Engine, settings: Settings, feedback: FeedbackLog) -> gr.Bl
         checked, draft = [], ""
         for event in events:
             if isinstance(event, Token):
-                draft += event.text
-            elif isinstance(event, Checked):  # a checked sentence replaces the draft it came from
+                draft = event.draft
+            elif isinstance(event, Checked):
                 checked.append(event.sentence)
-                draft = ""
             else:
                 answer = event
                 break

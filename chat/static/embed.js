@@ -137,8 +137,8 @@
     return `The server could not answer (error ${status}). Please try again later.`;
   }
 
-  // The answer arrives as server-sent events: "token" (the LLM's unchecked draft), "sentence" (a sentence
-  // that passed the check, replacing the draft) and last "answer" (the JSON answer). progress(text) shows them.
+  // The answer arrives as server-sent events: "token" (with "draft", the LLM's text not checked yet), "sentence"
+  // (a sentence that passed the check) and last "answer" (the JSON answer). progress(text) shows them.
   async function readAnswer(response, progress) {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
@@ -157,12 +157,8 @@
         if (!data) continue;
         const payload = JSON.parse(data);
         if (name === "answer") return payload;
-        if (name === "sentence") {
-          checked.push(payload.sentence);
-          draft = "";
-        } else if (name === "token") {
-          draft += payload.text;
-        }
+        if (name === "sentence") checked.push(payload.sentence);
+        else if (name === "token") draft = payload.draft;
         progress([...checked, draft.trim()].filter(Boolean).join(" "));
       }
       if (done) throw new Error("The server stopped before the answer was complete. Please try again.");

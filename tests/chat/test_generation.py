@@ -4,6 +4,7 @@ failure of the LLM serves the extractive answer."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -82,10 +83,6 @@ def test_an_out_of_corpus_question_never_reaches_the_model(engine_with):
     assert not answer.answered and answer.mode == "extractive" and llm.requests == []
 
 
-def _down(_request: dict) -> Reply:
-    raise AssertionError("unused")
-
-
 FAILURES = {
     "down": None,
     "slow past its timeout": lambda request: Reply(pause=60, writes=sse("Too late. [1]")),
@@ -102,14 +99,15 @@ FAILURES = {
 def test_a_failing_llm_serves_the_extractive_answer_with_one_log_line(failure, engine_with, article_engine, caplog):
     expected = article_engine.ask(QUESTION)
     script = FAILURES[failure]
-    with scripted_llm(script or _down) as llm, caplog.at_level(logging.INFO, logger="chat"):
-        url = llm.url if script else f"http://127.0.0.1:{free_port()}/v1"
-        engine = engine_with(url)
+    with contextlib.ExitStack() as running, caplog.at_level(logging.INFO, logger="chat"):
+        # "down": a port nothing listens on.
+        url = running.enter_context(scripted_llm(script)).url if script else f"http://127.0.0.1:{free_port()}/v1"
+        events = engine_with(url).ask_stream(QUESTION)  # retrieval and the extractive answer happen here
         start = time.monotonic()
-        answer = engine.ask(QUESTION)
+        *_, answer = events  # the LLM is asked here
         elapsed = time.monotonic() - start
     assert answer.to_dict() == expected.to_dict() and answer.mode == "extractive"
-    assert elapsed < TIMEOUT + 1, f"{elapsed:.1f} s"  # the issue's bound: the timeout plus a second
+    assert elapsed < TIMEOUT + 1, f"{elapsed:.1f} s"  # the issue's bound on the LLM's part: the timeout plus a second
     warnings = [r for r in caplog.records if r.name == "chat.generation" and r.levelno >= logging.WARNING]
     assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
 
@@ -180,4 +178,5 @@ def test_the_draft_check_waits_for_a_sentence_to_end_before_judging(article_engi
     draft = GroundedDraft(hits, article_engine.index, embedder, 0.6)
     sentence = first_sentence(hits[0].paragraph.text)
     assert draft.feed(sentence) == []  # it may still go on
-    assert draft.feed(" [") == [] and draft.feed("1] Then") != []
+    assert draft.feed(" [") == [] and draft.unchecked.startswith(sentence[:10])
+    assert draft.feed("1] Then") != [] and draft.unchecked == "Then"  # judged, it leaves the draft

@@ -1,0 +1,49 @@
+"""A generated answer in real Chromium: the page and the widget show the LLM's draft while it
+writes (a scripted LLM on loopback, slowed so the draft can be seen), then only what the check
+kept, with its sources."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import page_driver
+from tests.live_server import running_server
+from tests.scripted_llm import mixed_reply, scripted_llm
+
+TREATY = "When was the defense treaty signed?"
+
+
+@pytest.fixture(scope="module")
+def generating_server(served_data_dir):
+    with scripted_llm(lambda request: replace(mixed_reply(request), pause=0.4)) as llm, running_server(
+        served_data_dir, "--llm-url", llm.url, "--llm-timeout", "30", "--rate-limit", "0"
+    ) as server:
+        yield server
+
+
+def test_the_widget_shows_the_draft_then_only_the_checked_answer(visit, generating_server):
+    page = visit.page
+    page.goto(f"{generating_server.url}/embed")
+    page.locator("#question").fill(TREATY)
+    page.locator("#send").click()
+    expect(page.locator(".turn.assistant.loading")).to_contain_text("Moon")  # the unchecked draft, as it arrives
+    answer = page.locator(".turn.assistant:not(.loading)").first
+    answer.wait_for()
+    expect(answer.get_by_role("button", name="[1]")).to_be_visible()
+    assert "Moon" not in answer.inner_text() and "[9]" not in answer.inner_text()
+
+
+def test_the_page_shows_the_draft_dimmed_then_only_the_checked_answer(visit, generating_server):
+    page = visit.page
+    page.goto(generating_server.url)
+    box = page.get_by_role("textbox").first
+    box.fill(TREATY)
+    box.press("Enter")
+    expect(page.locator(".cw-draft").last).to_contain_text("Moon")
+    page_driver.marker(page).wait_for()
+    answer = page.locator(".cw-answer").last
+    expect(answer.locator(".cw-sources")).to_have_count(1)
+    assert "Moon" not in answer.inner_text()
