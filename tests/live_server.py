@@ -38,6 +38,38 @@ class LiveServer:
 
 
 @contextlib.contextmanager
+def running_process(
+    command: list[str], health_url: str, log: Path, name: str, seconds: float = _STARTUP_SECONDS, **popen
+) -> Iterator[subprocess.Popen]:
+    """Start ``command`` (its output in ``log``) and wait, at most ``seconds``, until ``health_url`` answers 200.
+
+    The process is stopped (and waited for) when the block ends. ``name`` says which server
+    failed to start, with its output.
+    """
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, **popen)
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(health_url, timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not answer {health_url} in {seconds:g} s:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
 def running_server(
     data_dir: Path, *args: str, cwd: Path | None = None, env: dict | None = None, port: int | None = None
 ) -> Iterator[LiveServer]:
@@ -46,29 +78,9 @@ def running_server(
     The server is stopped (and waited for) when the block ends; its output is in ``log``.
     """
     port = port or free_port()
-    cwd = cwd or Path(data_dir).parent
     log = Path(tempfile.gettempdir()) / f"citewise-server-{port}.log"
     environment = {**os.environ, "PYTHONPATH": str(REPO), "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
     command = [sys.executable, "-m", "chat", "serve", "--port", str(port), "--data-dir", str(data_dir), *args]
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=sink, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
-    try:
-        deadline = time.monotonic() + _STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"citewise serve exited with {process.returncode}:\n{server.output()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"citewise serve did not answer /healthz in {_STARTUP_SECONDS} s:\n{server.output()}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    url = f"http://127.0.0.1:{port}"
+    with running_process(command, f"{url}/healthz", log, "citewise serve", cwd=cwd or Path(data_dir).parent, env=environment) as process:
+        yield LiveServer(url, process, log)

@@ -16,19 +16,17 @@ import contextlib
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from tests.conftest import REPO
+from tests.live_server import running_process
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _STARTUP_SECONDS = 300
@@ -93,28 +91,9 @@ def running_llm(port: int) -> Iterator[str]:
     """Start the server in a subprocess; the block gets its base URL (``.../v1``)."""
     log = Path(tempfile.gettempdir()) / f"citewise-llm-{port}.log"
     environment = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
-    with open(log, "wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "tests.real_llm", "--port", str(port)], env=environment,
-                                   stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + _STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the LLM server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the LLM server did not start in {_STARTUP_SECONDS} s:\n{log.read_text(errors='replace')}")
-            time.sleep(0.5)
+    command = [sys.executable, "-m", "tests.real_llm", "--port", str(port)]
+    with running_process(command, f"http://127.0.0.1:{port}/health", log, "the LLM server", _STARTUP_SECONDS, env=environment):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 if __name__ == "__main__":
