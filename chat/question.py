@@ -27,10 +27,21 @@ _HOLDS = {
     DATE: re.compile(
         rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b{_MONTH}\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b(?:century|centuries|decade|decades|"
         r"day|days|eve|holiday|holidays|week|weeks|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|ago|annual|annually|yearly|daily|weekly|"
-        r"monthly|spring|summer|autumn|fall|winter|bc|ad|bce|ce|era|age|dynasty|period|war)\b",
+        r"monthly|spring|summer|autumn|fall|winter|bc|ad|bce|ce|era|age|dynasty|period|war|"
+        # A time of day answers "when" too: "from six in the morning", "at 9:30", "until 5 pm".
+        r"morning|mornings|afternoon|afternoons|evening|evenings|night|nights|noon|midnight|hour|hours|o’clock|o'clock)\b"
+        r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am\b|pm\b)",
         re.I,
     ),
 }
+# "Who approves it?" is answered by a role as well as by a name: "the department head", "the board".
+_ROLES = re.compile(
+    r"\b(?:head|heads|manager|managers|director|directors|officer|officers|supervisor|supervisors|staff|employee|employees|"
+    r"committee|board|team|department|secretary|secretariat|chair|chairman|chairwoman|chairperson|lead|owner|owners|"
+    r"administrator|administrators|boss|council|office|agency|ministry|government|representative|representatives|"
+    r"member|members|worker|workers|student|students|customer|customers|visitor|visitors|user|users)\b",
+    re.I,
+)
 _CAPITALISED = re.compile(r"(?<![.!?:;]\s)(?<!^)\b[A-Z][\w’'-]*[a-z][\w’'-]*")
 
 # Nouns that name a measure: "what is the budget", "what percentage".
@@ -86,7 +97,8 @@ def holds(kind: str | None, sentence: str, question: str) -> bool:
     if kind in _HOLDS:
         return bool(_HOLDS[kind].search(sentence))
     asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
-    return any(name.lower() not in asked for name in _CAPITALISED.findall(sentence))
+    names = _CAPITALISED.findall(sentence) + (_ROLES.findall(sentence) if kind == PERSON else [])
+    return any(name.lower() not in asked for name in names)
 
 
 KIND_NAMES = {NUMBER: "number", DATE: "date", PERSON: "name", PLACE: "place"}

@@ -31,6 +31,11 @@ def test_a_sentence_holds_a_kind_of_answer_only_when_it_says_one():
     assert not holds(NUMBER, "The two countries engage in regular dialogues.", "How many bases?"), "'the two' counts nothing"
     assert holds(DATE, "This pact, signed in 1960, set a framework.", "When?")
     assert not holds(DATE, "The pact sets a framework for security.", "When?")
+    assert holds(DATE, "The garage opens at six in the morning.", "When does the garage open?"), "a time of day"
+    assert holds(DATE, "Doors open at 9:30 and close at 5 pm.", "When do the doors open?")
+    assert holds(PERSON, "First-class tickets need the approval of the department head.", "Who must approve first-class tickets?")
+    assert not holds(PERSON, "First-class tickets need approval.", "Who must approve first-class tickets?")
+    assert not holds(PERSON, "The board meets monthly.", "Who sits on the board?"), "a role the question already gives is no answer"
     assert holds(PERSON, "It was signed by Nobusuke Kishi.", "Who signed the pact?")
     assert not holds(PERSON, "Biden praised the pact.", "What did Biden say?"), "a name the question already gives is no answer"
 
