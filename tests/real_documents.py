@@ -57,8 +57,8 @@ Castora,ergonomic chairs,Poland
 # (question, file, page or None, a word the cited paragraph holds)
 QUESTIONS = [
     ("How much does a replacement badge cost?", "handbook.pdf", 1, "twelve euros"),
-    ("What approval do first-class train tickets need?", "handbook.pdf", 2, "department head"),
-    ("What are the opening hours of the underground garage?", "handbook.pdf", 3, "six in the morning"),
+    ("Who must approve first-class train tickets?", "handbook.pdf", 2, "department head"),
+    ("When does the underground garage open?", "handbook.pdf", 3, "six in the morning"),
     ("On which day is the cafeteria menu published?", "newsletter.pdf", 1, "published on Monday"),
     ("How late is the library open on Fridays?", "newsletter.pdf", 2, "Fridays"),
     ("How large is the equipment allowance for a chair?", "remote-work.docx", None, "200 euros"),

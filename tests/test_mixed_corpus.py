@@ -32,7 +32,7 @@ def test_no_boilerplate_line_of_any_file_is_a_paragraph(engine):
 
 
 def test_the_cli_names_the_page_of_a_pdf_citation(mixed_data_dir):
-    result = CliRunner().invoke(cli, ["ask", "--data-dir", str(mixed_data_dir), "What approval do first-class train tickets need?"])
+    result = CliRunner().invoke(cli, ["ask", "--data-dir", str(mixed_data_dir), "Who must approve first-class train tickets?"])
     assert result.exit_code == 0, result.output
     assert "[1] handbook.pdf, p. 2, Travel, paragraph 3" in result.output
 
