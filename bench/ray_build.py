@@ -44,7 +44,7 @@ def _on_cluster(paragraphs, documents: int, nodes: int) -> dict:
         cluster.wait_for_nodes(timeout=60)
         with RayEmbedder(cluster.address) as embedder:
             result = _rebuild(paragraphs, documents, embedder)
-            result["actors"] = len(embedder._actors)
+            result["actors"] = embedder.actors
             result["retried_batches"] = embedder.retried_batches
     finally:
         cluster.shutdown()
