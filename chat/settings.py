@@ -45,8 +45,8 @@ class Settings:
     max_words: int = _setting(180, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
     batch_size: int = _setting(64, "Texts per embedding batch.")
     ray_address: str = _setting(
-        "", "Ray cluster that embeds a rebuild's new texts (host:port of its head, or auto for the cluster this machine "
-        "belongs to); empty embeds on this machine. Needs the ray extra: pip install 'citewise[ray]'."
+        "", "Ray cluster that embeds the new texts of `citewise index rebuild` (host:port of its head, or auto for the "
+        "cluster this machine belongs to); empty embeds on this machine. Needs the ray extra: pip install 'citewise[ray]'."
     )
     keep_versions: int = _setting(5, "Index versions kept on disk for rollback.")
     cpu_threads: int = _setting(

@@ -142,6 +142,11 @@ class RayEmbedder:
                                   f"Nothing was changed: {where}.")
 
     @property
+    def actors(self) -> int:
+        """Model actors working now (none before the first ``encode``)."""
+        return len(self._actors or [])
+
+    @property
     def cpus(self) -> int:
         """CPUs of the nodes alive now: one actor each."""
         return max(1, int(sum(node["Resources"].get("CPU", 0) for node in self._alive_nodes())))

@@ -105,7 +105,7 @@ def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cl
         killer.start()
         report = rebuild_corpus(settings, remote, force=False, wait=True)
         killer.join(timeout=60)
-        assert remote.retried_batches >= 1 and len(remote._actors) == 2
+        assert remote.retried_batches >= 1 and remote.actors == 2
     rebuild_corpus(settings.with_overrides(data_dir=local_dir), embedder, force=False, wait=True)
     distributed, local = load_index(DataDir(distributed_dir)), load_index(DataDir(local_dir))
     assert report.built and DataDir(distributed_dir).current() == report.version == distributed.manifest.version
