@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,3 +85,38 @@ def running_server(
     url = f"http://127.0.0.1:{port}"
     with running_process(command, f"{url}/healthz", log, "citewise serve", cwd=cwd or Path(data_dir).parent, env=environment) as process:
         yield LiveServer(url, process, log)
+
+
+class AskingClient(threading.Thread):
+    """Asks ``question`` at ``url`` over and over, ``pause`` seconds apart, counting answers and failures, until stopped.
+
+    A failure is any answer but a 200 that answers, or a transport error: what a user would see.
+    """
+
+    def __init__(self, url: str, question: str, pause: float = 0.0) -> None:
+        super().__init__(daemon=True)
+        self.url, self.question, self.pause = url, question, pause
+        self.stop = threading.Event()
+        self.served = 0
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=60) as client:
+            while not self.stop.is_set():
+                try:
+                    response = client.post("/api/ask", json={"question": self.question})
+                    if response.status_code == 200 and response.json()["answered"]:
+                        self.served += 1
+                    else:
+                        self.failures.append(f"{response.status_code}: {response.text[:200]}")
+                except httpx.HTTPError as error:
+                    self.failures.append(repr(error))
+                self.stop.wait(self.pause)
+
+
+def serving_version(url: str) -> str | None:
+    """The index version the server at ``url`` names on /healthz; None while it does not answer."""
+    try:
+        return httpx.get(f"{url}/healthz", timeout=10).json()["index"]["version"]
+    except httpx.HTTPError:
+        return None

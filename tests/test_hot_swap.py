@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
@@ -17,7 +16,7 @@ import pytest
 from chat.engine import Engine
 from index import DataDir
 from tests.conftest import CORPUS, REPO, build_corpus_index
-from tests.live_server import running_server
+from tests.live_server import AskingClient, running_server, serving_version
 
 # Starts processes (servers, the CLI, a browser): `make test` runs it, `make quick` leaves it out.
 pytestmark = pytest.mark.slow
@@ -69,41 +68,13 @@ def test_follow_current_swaps_in_the_background_until_stopped(engine, copy_data_
         stop.set()
 
 
-class AskingClient(threading.Thread):
-    """Asks one question over and over, counting answers and failures, until stopped."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.url = url
-        self.stop = threading.Event()
-        self.served = 0
-        self.failures: list[str] = []
-
-    def run(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=60) as client:
-            while not self.stop.is_set():
-                try:
-                    response = client.post("/api/ask", json={"question": OLD_QUESTION})
-                    if response.status_code == 200 and response.json()["answered"]:
-                        self.served += 1
-                    else:
-                        self.failures.append(f"{response.status_code}: {response.text[:200]}")
-                except httpx.HTTPError as error:
-                    self.failures.append(repr(error))
-                self.stop.wait(0.1)  # a busy user, not a load test: the rebuild shares the CPU
-
-
-def serving_version(url: str) -> str:
-    return httpx.get(f"{url}/healthz", timeout=10).json()["index"]["version"]
-
-
 def test_a_rebuild_while_clients_ask_fails_no_request_and_answers_the_new_document(copy_data_dir, tmp_path):
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
     with running_server(
         copy_data_dir, "--corpus", str(corpus), "--rate-limit", "0", env={"CITEWISE_RELOAD_SECONDS": "0.5"}
     ) as server:
         assert serving_version(server.url) == "v0001"
-        client = AskingClient(server.url)
+        client = AskingClient(server.url, OLD_QUESTION, pause=0.1)  # a busy user, not a load test: the rebuild shares the CPU
         client.start()
         try:
             (corpus / "zephyr.txt").write_text(NEW_DOC)

@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,7 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS, REPO
-from tests.live_server import free_port, running_server
+from tests.live_server import AskingClient, free_port, running_server, serving_version
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = pytest.mark.skipif(not os.access(NGINX, os.X_OK), reason="needs nginx (make nginx installs it)")
@@ -79,36 +78,6 @@ def running_nginx(folder: Path, replica_ports: list[int]):
         process.wait(timeout=15)
 
 
-class AskingClient(threading.Thread):
-    """Asks through the balancer without pause, counting answers and failures, until stopped."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.url = url
-        self.stop = threading.Event()
-        self.served = 0
-        self.failures: list[str] = []
-
-    def run(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=60) as client:
-            while not self.stop.is_set():
-                try:
-                    response = client.post("/api/ask", json={"question": QUESTION})
-                    if response.status_code == 200 and response.json()["answered"]:
-                        self.served += 1
-                    else:
-                        self.failures.append(f"{response.status_code}: {response.text[:200]}")
-                except httpx.HTTPError as error:
-                    self.failures.append(repr(error))
-
-
-def serving_version(url: str) -> str | None:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=5).json()["index"]["version"]
-    except httpx.HTTPError:
-        return None
-
-
 def replica(data_dir: Path, corpus: Path, port: int, *args: str):
     return running_server(data_dir, "--corpus", str(corpus), "--trusted-proxy", PROXY_ADDRESS, *args, port=port,
                           env={"CITEWISE_RELOAD_SECONDS": str(RELOAD_SECONDS)})
@@ -133,7 +102,7 @@ def test_a_replica_killed_and_restarted_and_a_rebuild_published_fail_no_request(
     with replica(copy_data_dir, corpus, port_a, "--rate-limit", "0") as first, \
             replica(copy_data_dir, corpus, port_b, "--rate-limit", "0") as second, \
             running_nginx(tmp_path / "nginx", [port_a, port_b]) as (balancer, upstreams):
-        client = AskingClient(balancer)
+        client = AskingClient(balancer, QUESTION)
         client.start()
         try:
             time.sleep(2)
