@@ -8,6 +8,9 @@ from click.testing import CliRunner
 from chat.cli import cli
 from tests.real_documents import INTRANET_BOILERPLATE, QUESTIONS
 
+# Starts processes (servers, the CLI, a browser, Chromium printing, a Ray cluster): `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def engine(mixed_data_dir, embedder, settings_for):

@@ -13,6 +13,9 @@ from tests.browser import page_driver
 from tests.live_server import running_server
 from tests.scripted_llm import mixed_reply, scripted_llm
 
+# Starts processes (servers, the CLI, a browser, Chromium printing, a Ray cluster): `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 TREATY = "When was the defense treaty signed?"
 
 

@@ -12,6 +12,9 @@ from playwright.sync_api import expect
 from tests.browser import page_driver
 from tests.live_server import LiveServer, running_server
 
+# Starts processes (servers, the CLI, a browser, Chromium printing, a Ray cluster): `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 QUESTION = "What approval do first-class train tickets need?"
 
 

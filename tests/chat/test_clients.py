@@ -21,6 +21,9 @@ from tests.conftest import REPO
 from tests.live_server import running_server
 from tests.scripted_llm import mixed_reply, scripted_llm
 
+# Starts processes (servers, the CLI, a browser, Chromium printing, a Ray cluster): `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 TOKEN = "s3cret-llm"
 RATE_LIMIT = 6
 TREATY = "When was the defense treaty signed?"

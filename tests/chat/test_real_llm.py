@@ -15,6 +15,9 @@ from tests.conftest import DATA
 from tests.live_server import free_port
 from tests.real_llm import running_llm
 
+# Starts processes (servers, the CLI, a browser, Chromium printing, a Ray cluster): `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 QUESTIONS = [json.loads(line)["question"] for line in (DATA / "article_questions.jsonl").read_text().splitlines()[:3]]
 
 

@@ -22,6 +22,9 @@ from index.embedding_cache import text_key  # noqa: E402
 from tests.conftest import CORPUS, DATA  # noqa: E402
 from tests.index.test_rebuild import synthetic_corpus  # noqa: E402
 
+# Starts processes (servers, the CLI, a browser, Chromium printing, a Ray cluster): `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 # Each node: one CPU (one model actor), a small object store; every address on loopback.
 NODE = {"num_cpus": 1, "object_store_memory": 80 * 1024**2, "node_ip_address": "127.0.0.1"}
 

@@ -9,6 +9,9 @@ from ingest import read_corpus, split_paragraphs
 from ingest.readers import CorpusReading, read_document
 from tests.real_documents import BROKEN, INTRANET_BOILERPLATE
 
+# Starts processes (servers, the CLI, a browser, Chromium printing, a Ray cluster): `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def reading(mixed_corpus):
