@@ -137,6 +137,9 @@ def citewise_process(*args, cwd):
     process = subprocess.Popen(
         [sys.executable, "-m", "chat", *args], cwd=cwd, env=environment,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C reaches it as it would from a terminal, even when the tests run as a background job (whose
+        # shell started them ignoring SIGINT, and a child inherits that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     watchdog = threading.Timer(300, process.kill)
     watchdog.daemon = True
