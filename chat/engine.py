@@ -75,17 +75,21 @@ def check_history(history: object, max_turns: int = 20, max_chars: int = 4000) -
     return kept
 
 
-def retrieval_query(question: str, history: list[dict]) -> str:
-    """What to search for: the question, plus the previous question when this one needs it.
+def leaned_on(question: str, history: list[dict]) -> str | None:
+    """The user's previous question when ``question`` needs it, else None.
 
     Only a question that cannot be read alone ("When was it signed?", "Where?", "And
     Trump?") takes its subject from the user's previous question; one that names its own
-    subject is searched alone, whatever came before.
+    subject is read alone, whatever came before.
     """
     previous = [t["content"] for t in history if t["role"] == "user" and t["content"].strip()]
-    if previous and needs_context(question):
-        return f"{previous[-1]} {question}"
-    return question
+    return previous[-1] if previous and needs_context(question) else None
+
+
+def retrieval_query(question: str, history: list[dict]) -> str:
+    """What to search for: the question, after the previous question when this one needs it (``leaned_on``)."""
+    earlier = leaned_on(question, history)
+    return f"{earlier} {question}" if earlier else question
 
 
 def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
@@ -103,7 +107,7 @@ class Composed:
     answer: Answer
     index: SearchIndex  # the version that answered
     hits: list[Hit]  # every paragraph retrieved, each once, best first for each part of the question
-    query: str  # what was searched for: the question, after the previous one for a follow-up
+    earlier: str | None  # the previous question a follow-up was read with (and searched after), else None
 
 
 class Engine:
@@ -215,9 +219,7 @@ class Engine:
         # A refusal is final: the LLM is never asked what the documents don't hold.
         if self.llm is None or not composed.answer.answered:
             return iter([composed.answer])
-        question = composed.answer.question
-        earlier = composed.query[: -len(question)].strip() if composed.query != question else None
-        messages = grounded_messages(question, composed.hits, earlier)
+        messages = grounded_messages(composed.answer.question, composed.hits, composed.earlier)
         draft = GroundedDraft(composed.hits, composed.index, self.embedder, self.settings.llm_min_support)
         return generate(self.llm, messages, draft, composed.answer)
 
@@ -225,7 +227,8 @@ class Engine:
         """The extractive answer, and the index version, paragraphs and query it was composed from."""
         s = self.settings
         question = check_question(question, s.max_question_chars)
-        query = retrieval_query(question, check_history(history))
+        turns = check_history(history)
+        earlier, query = leaned_on(question, turns), retrieval_query(question, turns)
         index = self.index  # one version for the whole request, even if a new one is swapped in
         # A question of several parts searches each part on its own; a follow-up searches as one.
         asked = parts(question) if query == question else [Part(question, wanted_kind(question))]
@@ -238,4 +241,4 @@ class Engine:
         answer = replace(compose_parts(question, index, readings, s), index_version=index.manifest.version)
         log.debug("answered=%s citations=%d question=%r", answer.answered, len(answer.citations), question[:80])
         retrieved = list({hit.row: hit for reading in readings for hit in reading.hits}.values())
-        return Composed(answer, index, retrieved, query)
+        return Composed(answer, index, retrieved, earlier)
