@@ -24,9 +24,9 @@ LLM_API_KEY_VARIABLE = f"{ENV_PREFIX}LLM_API_KEY"
 # Calibrated on SQuAD v1.1 dev (bench/tune_grounding.py); the default of llm_min_support.
 SUPPORT_THRESHOLD = 0.58
 CONFIG_FILE = "citewise.toml"
-# scheme://host[:port] and nothing else: the same pattern as chat.widget's (a test keeps them equal),
-# here so a bad --allow-origin stops before the model and Gradio load.
-_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+# scheme://host[:port] and nothing else (a space, quote or semicolon would rewrite the widget's frame
+# policy): checked here so a bad --allow-origin stops before the model and Gradio load; chat.widget checks with it too.
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -187,7 +187,7 @@ class Settings:
         # An origin copied from the address bar ends in "/": that is still the origin, not a path.
         origins = [origin[:-1] if origin.endswith("/") and origin.count("/") == 3 else origin for origin in self.allow_origins]
         for origin in origins:
-            if not _ORIGIN.fullmatch(origin):
+            if not ORIGIN.fullmatch(origin):
                 raise SettingsError(
                     f"Invalid allowed origin: {origin!r}. Give scheme, host and port only, e.g. "
                     "--allow-origin http://intranet.example:8080 (or CITEWISE_ALLOW_ORIGINS=http://intranet.example:8080)."

@@ -8,19 +8,15 @@ only the origins given with ``--allow-origin`` (and the server itself) show it.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from chat.errors import SettingsError
-from chat.settings import Settings
+from chat.settings import ORIGIN, Settings
 
 STATIC = Path(__file__).parent / "static"
-
-# scheme://host[:port] and nothing else: a space, quote or semicolon would rewrite the policy.
-_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 # The chat inside the iframe loads only its own files and talks only to its own server, so a
 # paragraph that smuggled markup past the escaping would still have nothing it could run or fetch.
@@ -44,7 +40,7 @@ def check_origins(origins: list[str]) -> list[str]:
         SettingsError: an origin with a path, wildcard or stray character; the message names it.
     """
     for origin in origins:
-        if not _ORIGIN.fullmatch(origin):
+        if not ORIGIN.fullmatch(origin):
             raise SettingsError(
                 f"Invalid allowed origin: {origin!r}. Give scheme, host and port only, e.g. http://intranet.example:8080."
             )

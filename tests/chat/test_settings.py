@@ -115,4 +115,4 @@ def test_an_origin_keeps_no_trailing_slash_but_a_path_is_refused():
 def test_settings_check_origins_with_the_pattern_the_server_uses():
     from chat import settings, widget
 
-    assert settings._ORIGIN.pattern == widget._ORIGIN.pattern
+    assert widget.ORIGIN is settings.ORIGIN
