@@ -17,9 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chat.errors import HostError, OriginError, RequestTooLargeError, TokenError
 from chat.http_errors import error_response_for
 from chat.rate_limit import RateLimitedError, RateLimiter
-from ingest import CitewiseError
 from chat.settings import Settings
 from chat.source_links import ORIGINAL_PREFIX, SOURCE_PREFIX
+from ingest import CitewiseError
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +244,7 @@ class RequestGuard:
                 check_origin(self.settings.allow_origins, headers.get("origin"), headers.get("host"))
                 if self.settings.token and path.rstrip("/") != "/login":
                     self._check_token(scope, headers, on_page=not path.startswith(API_PREFIXES))
-        except (RateLimitedError, OriginError, TokenError) as error:
+        except CitewiseError as error:  # a refusal: rate limit, origin or token
             await self._refuse(scope, receive, send, error)
             return
         if "content-length" not in headers and "transfer-encoding" not in headers:
