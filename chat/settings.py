@@ -143,6 +143,11 @@ class Settings:
         1024, "Largest request body to the chat page's own routes (Gradio's queue, a question with the chat so far, a "
         "vote, the login form), in KiB; bigger ones get 413 before anything reads them."
     )
+    page_sessions: int = _setting(
+        500, "Chat pages whose session state the server keeps (Gradio's: about 0.1 MB each, plus the chat it holds, at "
+        "most max_page_request_kb); past this the longest idle one is forgotten, and its next question is read "
+        "without the earlier turns."
+    )
     trusted_proxies: list[str] = _setting(
         [], "Reverse proxies (IP addresses or networks like 10.0.0.0/8) whose X-Forwarded-For and X-Forwarded-Proto "
         "are believed; from any other peer those headers are dropped. Empty trusts none: a client is its peer address."
@@ -169,7 +174,7 @@ class Settings:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
-                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb",
+                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb", "page_sessions",
                      "feedback_max_kb", "llm_max_tokens"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
