@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from chat.answer import Answer, Citation
-from chat.engine import check_history, check_question
+from chat.engine import check_question
+from chat.errors import QuestionError
+from chat.history import Turn, check_history
 from chat.server import uvicorn_options
 from chat.settings import Settings
 from tests.chat import in_process
@@ -300,5 +302,18 @@ def test_the_api_reference_loads_nothing_from_elsewhere():
 def test_history_is_cut_to_its_last_turns_and_each_turn_to_a_bound():
     turns = [{"role": "user", "content": f"q{i}"} for i in range(200_000)] + [{"role": "user", "content": "y" * 100_000}]
     kept = check_history(turns)
-    assert len(kept) == 20 and kept[-2]["content"] == "q199999" and len(kept[-1]["content"]) == 4000
+    assert len(kept) == 20 and kept[-2].content == "q199999" and len(kept[-1].content) == 4000
 
+
+def test_history_is_checked_once_where_it_enters():
+    # Turns the API parsed are taken as they are; plain dicts (the library, MCP, the page) are checked
+    # against the same model, a malformed or unreadable one refused with the turn's number.
+    parsed = [Turn(role="user", content="What is the treaty?")]
+    assert check_history(parsed)[0] is parsed[0]
+    with pytest.raises(QuestionError, match="history turn 2 is malformed: each turn needs"):
+        check_history([{"role": "user", "content": "a"}, {"role": "system", "content": "b"}])
+    with pytest.raises(QuestionError, match="history turn 1 is malformed: its content holds a lone surrogate"):
+        check_history([{"role": "user", "content": "\ud800"}])
+    app = app_for()
+    surrogate = '{"question": "Why?", "history": [{"role": "user", "content": "\\ud800"}]}'
+    assert_refused(call(app, "POST", "/api/ask", content=surrogate, headers={"Content-Type": "application/json"}), 422, "lone surrogate")
