@@ -107,6 +107,10 @@ class Hit:
 # retrieved are scored, cast back to float32 (``sentences``). The paragraph vectors in
 # FAISS and the embedding cache stay float32.
 SENTENCE_DTYPE = np.float16
+# Loaded memory-mapped: a server keeps resident only the pages of sentences it has scored,
+# the rest stays in the page cache, shared by every server of the version (bench/RESULTS.md,
+# server memory). None reads them into the process, as before.
+SENTENCE_MMAP_MODE: str | None = "r"
 
 
 class SearchIndex:
@@ -176,7 +180,7 @@ class SearchIndex:
                     record = json.loads(line)
                     spans.append([tuple(s) for s in record.pop("sentences")])
                     paragraphs.append(Paragraph.from_dict(record))
-            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE)
+            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, mmap_mode=SENTENCE_MMAP_MODE)
             dense = FaissStore.load(directory)
             lexical = LexicalStore.load(directory)
         except (OSError, ValueError, KeyError, RuntimeError) as error:
