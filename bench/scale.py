@@ -166,6 +166,7 @@ def measure(size: int, base: np.ndarray, query_vectors: np.ndarray, folder: Path
         (folder / "serving" / "questions.json").write_text(json.dumps(query_texts[:SERVED_QUESTIONS]))
         server_memory.write_versions(folder / "serving", texts, dense, lexical,
                                      lambda count, out: synthetic_vectors(count, base, seed=13, out=out))
+        result["sentences_per_paragraph"] = server_memory.SENTENCES_PER_PARAGRAPH
     return result
 
 
