@@ -215,8 +215,8 @@ def _server_memory(r: dict) -> list[str]:
         f"again after {served[0]['server_memory'][_SERVED[0]]['asked']} more questions (6-word Zipf queries), which are timed. "
         "Answers of the variants are compared by a digest of every JSON answer (citations and scores included).",
         "",
-        "| paragraphs | sentence vectors | ready in | RSS (peak) after the first answer | RSS (peak) after the questions | answer p50 / p95 | answers |",
-        "|---|---|---|---|---|---|---|",
+        "| paragraphs | sentence vectors | ready in | RSS (peak) after the first answer | RSS (peak) after the questions | of which anonymous / mapped files | answer p50 / p95 | answers |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in served:
         digests = {v["answers_sha256"] for v in s["server_memory"].values()}
@@ -226,14 +226,16 @@ def _server_memory(r: dict) -> list[str]:
             same = "all variants alike" if len(digests) == 1 else v["answers_sha256"]
             lines.append(
                 f"| {_size(s['size'])} | {name} | {v['ready_seconds']:.0f} s | {_gib(first['VmRSS'])} ({_gib(first['VmHWM'])}) | "
-                f"{_gib(after['VmRSS'])} ({_gib(after['VmHWM'])}) | {_ms(v['answers']['p50_ms'])} / {_ms(v['answers']['p95_ms'])} | "
+                f"{_gib(after['VmRSS'])} ({_gib(after['VmHWM'])}) | {_gib(after['RssAnon'])} / {_gib(after['RssFile'])} | "
+                f"{_ms(v['answers']['p50_ms'])} / {_ms(v['answers']['p95_ms'])} | "
                 f"{v['answered']} of {v['asked']} answered; {same} |"
             )
     lines += [
         "",
         "Memory-mapped, the sentence vectors stay in the page cache (shared by every server of the version, given back "
-        "under memory pressure); a server holds only the pages of the sentences it has scored, each fault mapping the few "
-        "pages around it, so its RSS grows slowly with the questions asked, towards the file's size at most.",
+        "under memory pressure): they count in a server's RSS as mapped-file pages, and only those of the sentences it has "
+        "scored (each fault maps the few pages around it, so this grows with the questions asked, towards the file's size "
+        "at most); read into memory, all of them are the process's own anonymous memory.",
         "",
     ]
     return lines

@@ -98,9 +98,10 @@ def write_versions(folder: Path, texts: list[str], dense: FaissStore, lexical: L
 
 
 def _memory(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM of process ``pid``, in MiB."""
+    """VmRSS, VmHWM, and RSS in anonymous memory (the process's own) and in mapped files (page cache,
+    shared and reclaimable) of process ``pid``, in MiB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
+    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
 
 
 def _serve(data_dir: Path, variant: str, questions: list[str]) -> dict:
