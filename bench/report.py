@@ -300,8 +300,9 @@ fuses the per-shard top candidates (the fusion already works on candidate lists)
 ## Reproduce
 
 ```
-make bench                          # full run, 11-15 minutes here; writes bench/RESULTS.md and RESULTS.json
-make bench BENCH_ARGS=--quick       # about 8 minutes, no 1M corpus; writes bench/RESULTS-quick.md
+make bench                          # full run: 5,000 documents and the 1M servers, 35-60 minutes here (most of it the build)
+make bench BENCH_ARGS=--quick       # 150 documents, no 1M corpus, about 15 minutes; writes bench/RESULTS-quick.md
 ```
-The benchmark corpus is SQuAD v1.1 dev in BEIR layout, read from `../shared/data/squad-dev/` beside the checkout (or `$SQUAD_DIR`).
+The benchmark corpus is cut from SQuAD v1.1 and 2.0 dev in BEIR layout, read from `../shared/data/squad-dev/` and
+`../shared/data/squad2-dev/` beside the checkout (or `$SQUAD_DIR/squad-dev` and `$SQUAD_DIR/squad2-dev`).
 """

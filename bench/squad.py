@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ingest import split_sentences
 
-# ../shared beside the checkout, as on every developer's machine and in CI; SQUAD_DIR overrides.
+# ../shared/data beside the checkout, as on every developer's machine and in CI; SQUAD_DIR (the folder that
+# holds squad-dev/ and squad2-dev/) overrides.
 _DATA = Path(os.environ.get("SQUAD_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 SOURCES = (_DATA / "squad-dev", _DATA / "squad2-dev")
 WORDS_PER_DOCUMENT = 200
