@@ -8,7 +8,7 @@ its /proc status after the first answer and again after the timed questions.
 Variants, side by side in one run:
 - ``float32 in memory``: the format before float16 sentence vectors, read into the process.
 - ``float16 in memory``: today's vectors, read into the process.
-- ``float16 memory-mapped``: today's vectors, mapped (``SENTENCE_MMAP_MODE``): only the pages of
+- ``float16 memory-mapped``: today's vectors, mapped (``SearchIndex.SENTENCE_MMAP_MODE``): only the pages of
   the sentences a question scores become resident.
 """
 
@@ -37,10 +37,10 @@ _MAX_WORDS = 180  # what the manifest records; nothing is split again
 _SERVE = """
 import sys
 import numpy
-import index.search_index as search_index
+from index import SearchIndex
 dtype, mapped = sys.argv[1].split(",")
-search_index.SENTENCE_DTYPE = getattr(numpy, dtype)
-search_index.SENTENCE_MMAP_MODE = "r" if mapped == "mmap" else None
+SearchIndex.SENTENCE_DTYPE = getattr(numpy, dtype)
+SearchIndex.SENTENCE_MMAP_MODE = "r" if mapped == "mmap" else None
 from chat.cli import cli
 cli(sys.argv[2:], prog_name="citewise")
 """
@@ -63,14 +63,12 @@ def sentence_spans(text: str, count: int) -> list[tuple[int, int]]:
 @contextlib.contextmanager
 def _sentence_dtype(dtype):
     """Save versions with sentence vectors of ``dtype`` (float32: the format before float16)."""
-    import index.search_index as search_index
-
-    saved = search_index.SENTENCE_DTYPE
-    search_index.SENTENCE_DTYPE = dtype
+    saved = SearchIndex.SENTENCE_DTYPE
+    SearchIndex.SENTENCE_DTYPE = dtype
     try:
         yield
     finally:
-        search_index.SENTENCE_DTYPE = saved
+        SearchIndex.SENTENCE_DTYPE = saved
 
 
 def write_versions(folder: Path, texts: list[str], dense: FaissStore, lexical: LexicalStore, vectors) -> None:

@@ -9,8 +9,7 @@ import json
 
 import numpy as np
 
-import index.search_index as search_index
-from index import DataDir, load_index
+from index import DataDir, SearchIndex, load_index
 from tests.conftest import REPO
 
 QUESTIONS = [json.loads(line)["question"] for line in (REPO / "tests" / "data" / "article_questions.jsonl").read_text().splitlines() if line]
@@ -28,7 +27,7 @@ def test_mapped_and_read_vectors_answer_every_article_question_alike(article_dat
 
     settings = settings_for(article_data_dir)
     mapped = Engine.from_settings(settings, embedder=embedder)
-    monkeypatch.setattr(search_index, "SENTENCE_MMAP_MODE", None)
+    monkeypatch.setattr(SearchIndex, "SENTENCE_MMAP_MODE", None)
     read = Engine.from_settings(settings, embedder=embedder)
     assert not isinstance(read.index.sentence_vectors.base, np.memmap)
     np.testing.assert_array_equal(read.index.sentence_vectors, mapped.index.sentence_vectors)
