@@ -6,6 +6,7 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from chat.answer import Answer
@@ -96,9 +97,17 @@ class Engine:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
-        """Load the serving index version of ``settings.data_dir`` and the model."""
-        embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
-        return cls(_tuned(load_index(DataDir(settings.data_dir), embedder), settings), embedder, settings)
+        """Load the serving index version of ``settings.data_dir`` and the model.
+
+        The index loads in a thread while the model loads: checksums, file reads and FAISS
+        release the GIL, so at scale its seconds hide behind the model's (bench: cold start).
+        ``__init__`` then checks that the two fit.
+        """
+        with ThreadPoolExecutor(1, thread_name_prefix="citewise-index-load") as pool:
+            loading = pool.submit(load_index, DataDir(settings.data_dir))
+            embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+            index = loading.result()
+        return cls(_tuned(index, settings), embedder, settings)
 
     def refresh(self) -> bool:
         """Swap in the version the data directory's CURRENT names, if it is another one.
