@@ -100,6 +100,13 @@ def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
     return index
 
 
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The model ``settings`` name, on their backend, batch size and serving threads (onnx files in <data_dir>/models)."""
+    return Embedder(settings.model or None, settings.batch_size, settings.cpu_threads, backend=settings.backend,
+                    models_dir=DataDir(settings.data_dir).models_dir)
+
+
 @dataclass(frozen=True)
 class Composed:
     """An extractive answer and what it was composed from."""
@@ -120,7 +127,7 @@ class Engine:
     """
 
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings) -> None:
-        index.manifest.check_compatible(embedder.name, embedder.dimension)
+        index.manifest.check_compatible(embedder.name, embedder.dimension, embedder.backend)
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -131,7 +138,7 @@ class Engine:
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
         """Load the serving index version of ``settings.data_dir`` and the model."""
-        embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+        embedder = embedder or embedder_for(settings)
         return cls(_tuned(load_index(DataDir(settings.data_dir), embedder), settings), embedder, settings)
 
     def refresh(self) -> bool:
