@@ -101,7 +101,7 @@ class Embedder:
         else:
             from index.onnx_engine import OnnxEngine  # torch is imported only if the model must be exported
 
-            self._engine = OnnxEngine(path, Path(models_dir), backend == "onnx-int8", batch_size, threads)
+            self._engine = OnnxEngine(path, self.name, Path(models_dir), backend == "onnx-int8", batch_size, threads)
             self.dimension = self._engine.dimension
         log.info("loaded embedding model %s (%d dimensions, %s) from %s", self.name, self.dimension, backend, path)
 

@@ -124,6 +124,8 @@ def _export_fp32(model_path: Path, target: Path) -> None:
     batch, tokens = torch.export.Dim("batch"), torch.export.Dim("tokens", max=max_seq_length(model_path))
     shapes = {"input_ids": {0: batch, 1: tokens}, "attention_mask": {0: batch, 1: tokens}}
 
+    log.info("exporting %s to ONNX as %s (once per model and weights)", model_path.name, target)
+
     def write(temp: Path) -> None:
         # The exporter's own chatter (torchvision ops it skips, axis names it merges) says nothing about this model.
         with torch.no_grad(), warnings.catch_warnings(), _quiet("torch.onnx"):
@@ -145,8 +147,12 @@ def _quantize(source: Path, target: Path) -> None:
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    log.info("quantizing %s to int8 as %s", source, target)
+
     def write(temp: Path) -> None:
-        quantize_dynamic(str(source), str(temp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+        # Its advice to pre-process (shape inference for static quantization) is logged on the root logger, to every user.
+        with _quiet(""):
+            quantize_dynamic(str(source), str(temp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
 
     _replace_atomically(write, target)
 
@@ -155,20 +161,24 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
-def export_model(model_path: Path, models_dir: Path, quantized: bool, *, replace: bool = False) -> Path:
-    """The cached ONNX file of the model at ``model_path`` (int8 if ``quantized``), exported now if missing.
+def export_model(model_path: Path, name: str, models_dir: Path, quantized: bool, *, replace: bool = False) -> Path:
+    """The cached ONNX file of the model ``name`` at ``model_path`` (int8 if ``quantized``), exported now if missing.
 
-    ``replace`` exports again even if the file is there (it was found damaged).
+    ``replace`` makes that file again even if it is there (it was found damaged); the int8 file is made
+    from the fp32 one, which is exported again too if it cannot be read.
     """
-    folder = Path(models_dir) / f"{_slug(model_path.name)}-{source_hash(model_path)}"
+    folder = Path(models_dir) / f"{_slug(name)}-{source_hash(model_path)}"
     folder.mkdir(parents=True, exist_ok=True)
     fp32, int8 = folder / FP32_FILE, folder / INT8_FILE
-    if replace or not fp32.is_file():
-        log.info("exporting %s to ONNX in %s (once per model)", model_path.name, folder)
+    if not fp32.is_file() or (replace and not quantized):
         _export_fp32(model_path, fp32)
     if quantized and (replace or not int8.is_file()):
-        log.info("quantizing %s to int8", fp32)
-        _quantize(fp32, int8)
+        try:
+            _quantize(fp32, int8)
+        except Exception as error:  # the quantizer's errors for an unreadable model share no narrower base
+            log.warning("cached ONNX model %s cannot be read (%s); exporting it again", fp32, str(error).splitlines()[0])
+            _export_fp32(model_path, fp32)
+            _quantize(fp32, int8)
     return int8 if quantized else fp32
 
 
@@ -186,6 +196,7 @@ class OnnxEngine:
 
     Args:
         model_path: A local sentence-transformers folder (Transformer + mean Pooling + Normalize).
+        name: The model's name (``Embedder.name``), which names its folder in ``models_dir``.
         models_dir: Where the exported files are cached (``<data_dir>/models``).
         quantized: Run the int8 file (faster; vectors a little off the fp32 ones) instead of the fp32 one.
         batch_size: Texts per run of the model.
@@ -193,18 +204,19 @@ class OnnxEngine:
             it is made, so one session is kept per thread count asked for.
     """
 
-    def __init__(self, model_path: Path, models_dir: Path, quantized: bool, batch_size: int = 64, threads: int = 1) -> None:
+    def __init__(self, model_path: Path, name: str, models_dir: Path, quantized: bool, batch_size: int = 64,
+                 threads: int = 1) -> None:
         self._runtime, tokenizers = _import_onnxruntime()
         _require_mean_pooling(model_path)
         self.batch_size = batch_size
         self.threads = threads
         self._sessions: dict[int, object] = {}
-        self.path = export_model(model_path, models_dir, quantized)
+        self.path = export_model(model_path, name, models_dir, quantized)
         try:
             session = self._session(threads)
         except Exception as error:  # ONNX Runtime's load errors share no base class but Exception
             log.warning("cached ONNX model %s cannot be loaded (%s); exporting it again", self.path, str(error).splitlines()[0])
-            self.path = export_model(model_path, models_dir, quantized, replace=True)
+            self.path = export_model(model_path, name, models_dir, quantized, replace=True)
             session = self._session(threads)
         self._tokenizer = tokenizers.Tokenizer.from_file(str(model_path / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=max_seq_length(model_path))
@@ -218,6 +230,8 @@ class OnnxEngine:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3  # warnings about unused initializers are noise here
+            # No busy-waiting between runs: on a shared CPU a spinning pool takes cores from other requests.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._sessions[threads] = self._runtime.InferenceSession(
                 str(self.path), options, providers=["CPUExecutionProvider"])
         return self._sessions[threads]
