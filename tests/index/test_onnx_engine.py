@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from index import REBUILD_COMMAND, DataDir, Embedder, IndexMismatchError, Manifest, load_index
+from index import REBUILD_COMMAND, DataDir, Embedder, IndexMismatchError, Manifest, load_index, rebuild_index
 from ingest import read_corpus, split_paragraphs
 from tests.conftest import CORPUS, DATA
 
@@ -101,6 +101,17 @@ def test_an_index_built_on_another_backend_is_refused_naming_the_rebuild(article
     message = str(refused.value)
     assert REBUILD_COMMAND in message and repr(embedder.backend) in message and f"--backend {other.backend}" in message
     assert load_index(DataDir(article_data_dir), embedder).manifest.backend == embedder.backend
+
+
+def test_a_rebuild_on_another_backend_embeds_anew_into_its_own_cache(copy_data_dir, onnx_embedders, embedder):
+    other = onnx_embedders["onnx-int8" if embedder.backend != "onnx-int8" else "onnx"]
+    data_dir = DataDir(copy_data_dir)
+    serving = load_index(data_dir)
+    report = rebuild_index(serving.paragraphs, data_dir, other, serving.manifest.chunking, serving.manifest.documents, 5,
+                           progress=False)
+    assert report.built and report.embedded > 0 and report.manifest.backend == other.backend
+    assert load_index(data_dir, other).manifest.version == report.manifest.version
+    assert len(list(data_dir.cache_dir.glob("*.sqlite"))) == 2
 
 
 def test_a_manifest_from_before_backends_was_torchs(article_data_dir, tmp_path):
