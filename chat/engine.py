@@ -67,6 +67,13 @@ def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
     return index
 
 
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The model ``settings`` name, on their backend, batch size and serving threads (onnx files in <data_dir>/models)."""
+    return Embedder(settings.model or None, settings.batch_size, settings.cpu_threads, backend=settings.backend,
+                    models_dir=DataDir(settings.data_dir).models_dir)
+
+
 @dataclass(frozen=True)
 class Composed:
     """An extractive answer and what it was composed from."""
@@ -87,7 +94,7 @@ class Engine:
     """
 
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings) -> None:
-        index.manifest.check_compatible(embedder.name, embedder.dimension)
+        index.manifest.check_compatible(embedder.name, embedder.dimension, embedder.backend)
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -105,7 +112,7 @@ class Engine:
         """
         with ThreadPoolExecutor(1, thread_name_prefix="citewise-index-load") as pool:
             loading = pool.submit(load_index, DataDir(settings.data_dir))
-            embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+            embedder = embedder or embedder_for(settings)
             index = loading.result()
         return cls(_tuned(index, settings), embedder, settings)
 

@@ -41,6 +41,11 @@ class Settings:
     corpus: Path = _setting(Path("corpus"), "Folder (or file) of documents to index.")
     data_dir: Path = _setting(Path("var"), "Where index versions, the feedback log and caches are kept.")
     model: str = _setting("", "Local sentence-transformers folder; empty for the embedded all-MiniLM-L6-v2.")
+    backend: str = _setting(
+        "torch", "Engine that runs the model: torch (sentence-transformers), onnx (the model exported to ONNX on this "
+        "machine on first use, cached in <data_dir>/models, run by ONNX Runtime) or onnx-int8 (that export, int8-quantized). "
+        "An index is served with the backend that built it. onnx needs the onnx extra: pip install 'citewise[onnx]'."
+    )
     # Ingest and index
     max_words: int = _setting(180, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
     batch_size: int = _setting(64, "Texts per embedding batch.")
@@ -166,10 +171,12 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        from index import FUSION_METHODS
+        from index import BACKENDS, FUSION_METHODS
 
         if self.fusion not in FUSION_METHODS:
             raise SettingsError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
+        if self.backend not in BACKENDS:
+            raise SettingsError(f"Invalid backend: {self.backend!r}. Valid values are: {', '.join(BACKENDS)}.")
         for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt", "llm_min_support"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")

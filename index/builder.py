@@ -109,6 +109,7 @@ def build_search_index(
     manifest = Manifest(
         version=version,
         model=embedder.name,
+        backend=embedder.backend,
         dimension=embedder.dimension,
         chunking=chunking,
         corpus_fingerprint=corpus_fingerprint(paragraphs),
@@ -197,10 +198,10 @@ def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
 def _is_same_build(
     manifest: Manifest, changes: Changes, embedder: Embedder, chunking: dict, documents: int, skipped: list[dict]
 ) -> bool:
-    # By the model's name, not its dimension: a ``LazyEmbedder`` knows its name without loading the model.
+    # By the model's name and backend, not its dimension: a ``LazyEmbedder`` knows them without loading the model.
     # A newly skipped file changes no paragraph, but the version must say it was skipped.
-    same = (manifest.model, manifest.format_version, manifest.chunking, manifest.documents, manifest.skipped)
-    return not changes.any and same == (embedder.name, FORMAT_VERSION, chunking, documents, skipped)
+    same = (manifest.model, manifest.backend, manifest.format_version, manifest.chunking, manifest.documents, manifest.skipped)
+    return not changes.any and same == (embedder.name, embedder.backend, FORMAT_VERSION, chunking, documents, skipped)
 
 
 def rebuild_index(
@@ -257,7 +258,7 @@ def rebuild_index(
             log.debug("index is up to date: %s", report.summary())
             return report
         serving_name = serving.manifest.version if serving else None
-        cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name))
+        cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name, embedder.backend))
         try:
             version = data_dir.next_version()
             try:
@@ -381,5 +382,5 @@ def load_index(data_dir: DataDir, embedder: Embedder | None = None, version: str
             except CorruptIndexError as error:
                 index = _load_newest_good(data_dir, str(error), broken=path.name)
     if embedder is not None:
-        index.manifest.check_compatible(embedder.name, embedder.dimension)
+        index.manifest.check_compatible(embedder.name, embedder.dimension, embedder.backend)
     return index
