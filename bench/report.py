@@ -38,6 +38,11 @@ def _headline(r: dict) -> list[str]:
         f"{_against(bld['ratio'], GOALS['build'])} |",
         f"| in-process answer p50 / floor (embedding the same question) | **{lat['ratio_p50']:.2f}x** "
         f"({_ms(lat['ask']['p50_ms'])} / {_ms(lat['floor']['p50_ms'])}) | {_against(lat['ratio_p50'], GOALS['latency'])} |",
+        *(
+            f"| in-process answer p50 with `--backend {name}` / the same torch floor | **{b['ask_ratio_p50_to_torch_floor']:.2f}x** "
+            f"({_ms(b['ask']['p50_ms'])} / {_ms(lat['floor']['p50_ms'])}) | {_against(b['ask_ratio_p50_to_torch_floor'], GOALS['latency'])} |"
+            for name, b in _backends(lat).items()
+        ),
     ]
     for s in r["scale"]:
         if "server_memory" in s:
@@ -70,6 +75,11 @@ def _gib(mb: float) -> str:
     return f"{mb / 1024:.2f} GiB"
 
 
+def _backends(lat: dict) -> dict:
+    """The ONNX backends' latency, timed in the same rounds as torch (none without the onnx extra)."""
+    return lat["backends"] if isinstance(lat.get("backends"), dict) else {}
+
+
 def _latency(r: dict) -> list[str]:
     lat, http = r["latency"], r["http"]
     lines = [
@@ -85,6 +95,11 @@ def _latency(r: dict) -> list[str]:
             for name, s in (("floor: encode the question", lat["floor"]), ("answer: `Engine.ask`", lat["ask"]))
         ),
         f"| ratio | {lat['ratio_p50']:.2f}x | {lat['ratio_p95']:.2f}x | median of per-question ratios {lat['median_question_ratio']:.2f}x |",
+        *(
+            f"| `--backend {name}`: {what} | {_ms(b[key]['p50_ms'])} | {_ms(b[key]['p95_ms'])} | {_ms(b[key]['mean_ms'])} |"
+            for name, b in _backends(lat).items()
+            for what, key in (("encode the question", "encode"), ("`Engine.ask`", "ask"))
+        ),
         "",
         "Over HTTP: the real `citewise serve --rate-limit 0` on 127.0.0.1, driven by httpx threads, each question sent once.",
         "",
