@@ -19,7 +19,7 @@ from index.build_lock import BuildLock
 from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import Embedder, build_thread_count, process_threads
-from index.embedding_cache import CachedEmbedder, EmbeddingCache, text_key
+from index.embedding_cache import CachedEmbedder, EmbeddingCache, span_key, text_key
 from index.errors import REBUILD_COMMAND, CacheUnavailableError, CorruptIndexError, DamagedCacheError, IndexWriteError
 from index.faiss_store import FaissOptions, FaissStore
 from index.lexical_store import LexicalStore
@@ -29,21 +29,31 @@ from ingest import EmptyCorpusError, Paragraph, split_sentences
 
 log = logging.getLogger(__name__)
 
-# Texts handed to the model at once; also how often a build's progress reaches the cache.
+# Paragraphs handed to the model at once; also how often a build's progress reaches the cache.
 _EMBED_CHUNK = 512
 # Why writing a version can fail that the operator can fix (anything else is a bug).
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
-def index_texts(paragraphs: list[Paragraph], spans: list[list[tuple[int, int]]]) -> tuple[list[str], list[str]]:
-    """What a version embeds: each paragraph's search text, and each of its sentences."""
+def index_texts(paragraphs: list[Paragraph], spans: list[list[tuple[int, int]]]) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    """What a version embeds: each paragraph's search text, and its sentences' spans in that text
+    (``spans`` are into ``p.text``, which the search text ends with, after its title / section line)."""
     search_texts = [p.search_text() for p in paragraphs]
-    sentence_texts = [p.text[s:e] for p, ps in zip(paragraphs, spans) for s, e in ps]
-    return search_texts, sentence_texts
+    shifted = [
+        [(start + len(text) - len(p.text), end + len(text) - len(p.text)) for start, end in ps]
+        for p, ps, text in zip(paragraphs, spans, search_texts)
+    ]
+    return search_texts, shifted
+
+
+def index_cache_keys(paragraphs: list[Paragraph], spans: list[list[tuple[int, int]]]) -> set[bytes]:
+    """The embedding cache keys of every vector of these paragraphs: theirs and their sentences'."""
+    search_texts, sentence_spans = index_texts(paragraphs, spans)
+    return {key for text, ps in zip(search_texts, sentence_spans) for key in (text_key(text), *(span_key(text, s) for s in ps))}
 
 
 def version_text_keys(directory: Path) -> set[bytes]:
-    """The embedding cache keys of every text a saved version holds, from its paragraphs file alone.
+    """The embedding cache keys of every vector a saved version holds, from its paragraphs file alone.
 
     Raises:
         OSError, ValueError, KeyError, TypeError: the paragraphs file is missing or unreadable.
@@ -54,8 +64,7 @@ def version_text_keys(directory: Path) -> set[bytes]:
             record = json.loads(line)
             spans.append([tuple(s) for s in record.pop("sentences")])
             paragraphs.append(Paragraph.from_dict(record))
-    search_texts, sentence_texts = index_texts(paragraphs, spans)
-    return {text_key(text) for text in (*search_texts, *sentence_texts)}
+    return index_cache_keys(paragraphs, spans)
 
 
 def corpus_fingerprint(paragraphs: list[Paragraph]) -> str:
@@ -66,16 +75,22 @@ def corpus_fingerprint(paragraphs: list[Paragraph]) -> str:
     return digest.hexdigest()[:16]
 
 
-def embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, what: str, threads: int = 0) -> np.ndarray:
-    """Embed ``texts`` in chunks under one progress bar (per text, not per batch), each chunk on
-    ``threads`` threads (0: every core); the embedder's own count is back between chunks."""
-    parts = []
-    with tqdm(total=len(texts), desc=f"embedding {what}", unit="text", disable=not progress) as bar:
+def embed_with_progress(
+    embedder: Embedder, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool, threads: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Paragraph vectors and all their sentence vectors (in order), one model pass per paragraph,
+    in chunks under one progress bar, each chunk on ``threads`` threads (0: every core); the
+    embedder's own count is back between chunks."""
+    paragraph_parts, sentence_parts = [], []
+    with tqdm(total=len(texts), desc="embedding paragraphs", unit="paragraph", disable=not progress) as bar:
         for start in range(0, len(texts), _EMBED_CHUNK):
-            chunk = texts[start : start + _EMBED_CHUNK]
-            parts.append(embedder.encode(chunk, threads=threads))
-            bar.update(len(chunk))
-    return np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), dtype=np.float32)
+            chunk = slice(start, start + _EMBED_CHUNK)
+            paragraph_vectors, sentence_vectors = embedder.embed_paragraphs(texts[chunk], spans[chunk], threads=threads)
+            paragraph_parts.append(paragraph_vectors)
+            sentence_parts.extend(sentence_vectors)
+            bar.update(len(paragraph_vectors))
+    empty = np.zeros((0, embedder.dimension), dtype=np.float32)
+    return (np.concatenate(paragraph_parts) if paragraph_parts else empty), (np.concatenate(sentence_parts) if sentence_parts else empty)
 
 
 def _dense_store(vectors: np.ndarray, dimension: int, options: FaissOptions | None) -> FaissStore:
@@ -98,14 +113,14 @@ def build_search_index(
 ) -> SearchIndex:
     """Embed paragraphs and their sentences and assemble an in-memory ``SearchIndex``.
 
-    ``embedder`` may be a ``CachedEmbedder``: then only texts never seen before reach the model.
+    Sentence vectors are pooled from their paragraph's own model pass (``index.pooling``).
+    ``embedder`` may be a ``CachedEmbedder``: then only paragraphs never seen before reach the model.
     Embedding and the dense index's training run on ``build_threads`` threads (0: every core);
     the embedder's own (serving) count is restored afterwards.
     """
     spans = [split_sentences(p.text) for p in paragraphs]
-    search_texts, sentence_texts = index_texts(paragraphs, spans)
-    paragraph_vectors = embed_with_progress(embedder, search_texts, progress, "paragraphs", build_threads)
-    sentence_vectors = embed_with_progress(embedder, sentence_texts, progress, "sentences", build_threads)
+    search_texts, sentence_spans = index_texts(paragraphs, spans)
+    paragraph_vectors, sentence_vectors = embed_with_progress(embedder, search_texts, sentence_spans, progress, build_threads)
     manifest = Manifest(
         version=version,
         model=embedder.name,
@@ -114,7 +129,7 @@ def build_search_index(
         corpus_fingerprint=corpus_fingerprint(paragraphs),
         documents=documents,
         paragraphs=len(paragraphs),
-        sentences=len(sentence_texts),
+        sentences=len(sentence_vectors),
         skipped=list(skipped or []),
     )
     with process_threads(build_thread_count(build_threads)):
@@ -142,7 +157,7 @@ class BuildReport:
     Attributes:
         manifest: The version serving afterwards.
         changes: Paragraphs added, changed, deleted, unchanged since the version that served before.
-        embedded: Texts (paragraphs and sentences) that went through the model; the rest came from the cache.
+        embedded: Vectors (paragraphs and their sentences) the model computed; the rest came from the cache.
         seconds: Wall time, lock wait excluded.
         built: False when nothing had changed and the serving version was kept.
         pruned: Old versions deleted to keep ``keep_versions``.
@@ -302,8 +317,7 @@ def _prune_cache(cache: EmbeddingCache, data_dir: DataDir, index: SearchIndex, v
 
     The version is already serving: trouble here is logged, it never fails the rebuild.
     """
-    search_texts, sentence_texts = index_texts(index.paragraphs, index.spans)
-    keep = {text_key(text) for text in (*search_texts, *sentence_texts)}
+    keep = index_cache_keys(index.paragraphs, index.spans)
     for other in data_dir.versions():
         if other == version:
             continue

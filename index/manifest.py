@@ -13,7 +13,9 @@ from index.errors import REBUILD_COMMAND, CorruptIndexError, IndexMismatchError
 # 2: the manifest holds the SHA-256 of every part (``checksums``); format 1 had none.
 # 3: sentence vectors are float16 (half the memory of a loaded index); format 2 kept them float32.
 # 4: a paragraph record holds its ``page`` (PDF page, slide number, or null); format 3 had none.
-FORMAT_VERSION = 4
+# 5: sentence vectors are pooled from their paragraph's own model pass (``index.pooling``); format 4
+#    embedded each sentence on its own, so its vectors differ a little and it is rebuilt.
+FORMAT_VERSION = 5
 FILE_NAME = "manifest.json"
 
 
