@@ -18,28 +18,24 @@ from pathlib import Path
 
 from bench.squad import SQUAD
 from index import Embedder
-from index.builder import index_texts
-from index.pooling import pool_spans
 from ingest import read_corpus, split_paragraphs, split_sentences
-
-import numpy as np
 
 
 def paragraphs_of(corpus: Path, documents: int | None, max_words: int = 180):
+    """Search texts as a build embeds them, and their sentences' spans in them (after the title line)."""
     reading = read_corpus(corpus)
     paragraphs = [p for d in reading.documents[:documents] for p in split_paragraphs(d, max_words)]
-    return index_texts(paragraphs, [split_sentences(p.text) for p in paragraphs])
+    texts = [p.search_text() for p in paragraphs]
+    shifts = [len(text) - len(p.text) for p, text in zip(paragraphs, texts)]
+    return texts, [[(s + shift, e + shift) for s, e in split_sentences(p.text)] for p, shift in zip(paragraphs, shifts)]
 
 
 def uncovered_sentences(embedder: Embedder, texts: list[str], spans: list[list[tuple[int, int]]]) -> int:
-    """Sentences past the model's truncation point (the tokenizer alone says where it cuts)."""
+    """Sentences ending past the last character the model's truncated pass sees (the tokenizer alone
+    says where it cuts): those get a pass of their own."""
     tokenizer = embedder._model.tokenizer  # the model's own fast tokenizer: the same cut as a pass
     offsets = tokenizer(texts, truncation=True, max_length=embedder._model.max_seq_length, return_offsets_mapping=True)["offset_mapping"]
-    return sum(
-        part is None
-        for rows, ps in zip(offsets, spans)
-        for part in pool_spans(np.ones((len(rows), 1), dtype=np.float32), np.array(rows), ps)[1]
-    )
+    return sum(end > max(e for _, e in rows) for rows, ps in zip(offsets, spans) for _, end in ps)
 
 
 def main() -> None:
