@@ -1,7 +1,8 @@
 """Vectors already computed, keyed by model and text hash, so a rebuild embeds only new text.
 
-A paragraph's vector is keyed by its text; its sentences' vectors, pooled from the paragraph's
-pass, by the paragraph's text and the sentence's span (``span_key``).
+A paragraph's vector is keyed by its text, and so is a sentence's embedded on its own; a sentence
+vector pooled from its paragraph's pass (``sentence_vectors = "pooled"``) by the paragraph's text
+and the sentence's span (``span_key``).
 
 One SQLite file per model under ``<data_dir>/cache/``. SQLite makes every write a
 transaction: a process killed mid-write leaves the cache as it was before that write,

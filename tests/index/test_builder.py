@@ -126,9 +126,8 @@ def test_a_build_embeds_on_build_threads_and_questions_go_back_to_the_serving_co
         question = list(seen)
     finally:
         handle.remove()
-    # One forward pass for the paragraphs and all their sentences, on the build's 3 threads
-    # (the self-query comes from the cache).
-    assert len(during) == 1 and set(during) == {(3, 3)}
+    # Paragraphs, then sentences, on the build's 3 threads (the self-query comes from the cache).
+    assert len(during) == 2 and set(during) == {(3, 3)}
     # The process is back on the serving count, and a question runs on it.
     assert question == [(1, 1)] and torch.get_num_threads() == 1
 

@@ -18,8 +18,7 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 from chat.cli import cli  # noqa: E402
 from chat.cli.index import rebuild_corpus  # noqa: E402
 from index import DataDir, EmbeddingCache, RayClusterError, RayEmbedder, load_index  # noqa: E402
-from index.builder import index_texts  # noqa: E402
-from index.embedding_cache import span_key  # noqa: E402
+from index.embedding_cache import text_key  # noqa: E402
 from tests.conftest import CORPUS, DATA  # noqa: E402
 from tests.index.test_rebuild import synthetic_corpus  # noqa: E402
 
@@ -46,12 +45,11 @@ def vectors_of(data_dir) -> tuple[np.ndarray, np.ndarray]:
     """The float32 vectors of a version's paragraphs (from FAISS) and sentences (from the embedding cache: the
     version keeps them as float16, where a difference of 1e-7 can round to the next step)."""
     index = load_index(DataDir(data_dir))
-    texts, spans = index_texts(index.paragraphs, index.spans)
-    keys = [span_key(text, span) for text, text_spans in zip(texts, spans) for span in text_spans]
+    sentences = [p.text[start:end] for p, spans in zip(index.paragraphs, index.spans) for start, end in spans]
     cache = EmbeddingCache(data_dir / "cache", index.manifest.model)
     try:
-        cached = cache.get_many(keys)
-        sentence_vectors = np.stack([cached[key] for key in keys])
+        cached = cache.get_many(text_key(text) for text in sentences)
+        sentence_vectors = np.stack([cached[text_key(text)] for text in sentences])
     finally:
         cache.close()
     return index.dense.vectors(np.arange(len(index.paragraphs))), sentence_vectors
