@@ -4,7 +4,7 @@
 
 Times, interleaved round by round on the same SQuAD documents and on every core (a build's
 threads): ``encode`` of the paragraphs' search texts plus ``encode`` of their sentences, as
-format 4 built, against ``embed_paragraphs`` (sentence vectors pooled from the paragraph's pass).
+``sentence_vectors = "alone"`` builds, against ``embed_paragraphs`` (``"pooled"`` sentence vectors pooled from the paragraph's pass).
 Also counts the sentences of the whole corpus that the paragraph's pass does not reach (truncated
 at the model's length) and so get a pass of their own.
 """
