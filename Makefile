@@ -52,7 +52,8 @@ test: test-setup browser nginx
 quick: test-setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# Not part of `make test`: 11-15 minutes on 2 cores, writes bench/RESULTS.md; `make bench BENCH_ARGS=--quick` about 8.
+# Not part of `make test`: 35-60 minutes on 2 cores (most of it building 5,000 documents), writes bench/RESULTS.md;
+# `make bench BENCH_ARGS=--quick` about 15.
 bench: test-setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -1,73 +1,107 @@
-"""Index build: paragraphs a second against the model's own encode on the same texts, and rebuilds."""
+"""Index build as a user sees it: `citewise index rebuild` of a whole corpus against the few lines
+anyone would write to embed the same documents with sentence-transformers.
+
+Both run as commands in their own fresh process, timed from outside (Python, imports and the model
+load included in both): the floor is ``SentenceTransformer(path).encode(documents, batch_size=32)``
+with torch's default threads; the build is the real CLI with its defaults, from an empty data
+directory (no embedding cache). They alternate, floor first and last, so drift hits both alike.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 
-from bench.timing import stopwatch, timed
-from index import DataDir, Embedder, FaissOptions, rebuild_index
-from ingest import read_corpus, split_paragraphs, split_sentences
+from bench.squad import Subset
+from bench.timing import stopwatch
+from index import DataDir, default_model_path, load_index
 
 log = logging.getLogger(__name__)
 
-MAX_WORDS = 180  # the default of chat/settings.py; bench must not import chat to build
+FLOOR_BATCH = 32  # sentence-transformers' own default
+# What a user would write: load the shipped model, embed every document's text, nothing else.
+_FLOOR_SCRIPT = """
+import json, sys, time
+from sentence_transformers import SentenceTransformer
+texts = [json.loads(line)["text"] for line in open(sys.argv[1], encoding="utf-8")]
+model = SentenceTransformer(sys.argv[2], device="cpu")
+started = time.perf_counter()
+model.encode(texts, batch_size=int(sys.argv[3]))
+print(json.dumps({"encode_seconds": time.perf_counter() - started}))
+"""
 
 
-def _rebuild(paragraphs, data_dir: Path, embedder: Embedder, documents: int, force: bool):
-    return rebuild_index(
-        paragraphs, DataDir(data_dir), embedder, chunking={"max_words": MAX_WORDS}, documents=documents,
-        keep_versions=3, progress=False, force=force, dense_options=FaissOptions(),
-    )
+def _environment() -> dict[str, str]:
+    """This environment without CITEWISE_* settings: the build runs on its defaults."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
+    return {**environment, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
-def run(corpus: Path, data_dir: Path, embedder: Embedder) -> dict:
-    """Build an index of ``corpus`` into ``data_dir`` (left there for the other benchmarks).
-
-    Two builds from scratch (the first into a sibling folder) alternate with three runs
-    of the model's ``encode`` on the very texts the build embeds (each paragraph and
-    each of its sentences): encode, build, encode, build, encode. Means are compared.
-    """
-    reading = read_corpus(corpus)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, MAX_WORDS)]
-    paragraph_texts = [p.search_text() for p in paragraphs]
-    sentence_texts = [p.text[s:e] for p in paragraphs for s, e in split_sentences(p.text)]
-    log.info("build: %d paragraphs, %d sentences", len(paragraphs), len(sentence_texts))
-
-    def encode_all() -> tuple[float, float]:
-        return timed(lambda: embedder.encode(paragraph_texts)), timed(lambda: embedder.encode(sentence_texts))
-
-    encodes, builds = [encode_all()], []
-    for folder in (data_dir.with_name(data_dir.name + "-first"), data_dir):
-        with stopwatch() as elapsed:
-            built = _rebuild(paragraphs, folder, embedder, len(reading.documents), force=True)
-            builds.append(elapsed())
-        encodes.append(encode_all())
-    build_seconds = statistics.fmean(builds)
-    encode_paragraphs = statistics.fmean(p for p, _ in encodes)
-    encode_all_texts = encode_paragraphs + statistics.fmean(s for _, s in encodes)
-    unchanged = _rebuild(paragraphs, data_dir, embedder, len(reading.documents), force=False)
+def _command(args: list[str], cwd: Path) -> tuple[float, dict]:
+    """Seconds ``args`` takes, and the JSON object it prints last."""
     with stopwatch() as elapsed:
-        cached = _rebuild(paragraphs, data_dir, embedder, len(reading.documents), force=True)
-        cached_seconds = elapsed()
-    texts = len(paragraph_texts) + len(sentence_texts)
+        done = subprocess.run(args, cwd=cwd, env=_environment(), capture_output=True, text=True)
+        seconds = elapsed()
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed with {done.returncode}:\n{done.stderr[-4000:]}")
+    return seconds, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _floor(subset: Subset, work: Path) -> tuple[float, dict]:
+    model = str(default_model_path())  # found here: the script itself imports nothing of ours
+    return _command([sys.executable, "-c", _FLOOR_SCRIPT, str(subset.corpus), model, str(FLOOR_BATCH)], work)
+
+
+def _rebuild(subset: Subset, data_dir: Path, *flags: str) -> tuple[float, dict]:
+    citewise = str(Path(sys.executable).parent / "citewise")
+    command = [citewise, "index", "rebuild", "--corpus", str(subset.corpus), "--data-dir", str(data_dir), "--json", *flags]
+    return _command(command, data_dir.parent)
+
+
+def run(subset: Subset, data_dir: Path) -> dict:
+    """Build an index of ``subset`` into ``data_dir`` (left there for the other benchmarks), from an
+    empty data directory, between two runs of the floor; then the two cheap rebuilds."""
+    # The cwd holds no citewise.toml: the corpus folder's parent is the benchmark's own temp folder.
+    work = subset.corpus.parent
+    floors = []
+    floor_seconds, floor_inside = _floor(subset, work)
+    floors.append((floor_seconds, floor_inside["encode_seconds"]))
+    log.info("floor: %.1f s (encode %.1f s); building...", *floors[-1])
+    build_seconds, built = _rebuild(subset, data_dir)
+    log.info("build: %.1f s (its own report %.1f s)", build_seconds, built["seconds"])
+    floor_seconds, floor_inside = _floor(subset, work)
+    floors.append((floor_seconds, floor_inside["encode_seconds"]))
+    log.info("floor: %.1f s (encode %.1f s)", *floors[-1])
+    unchanged_seconds, unchanged = _rebuild(subset, data_dir)
+    cached_seconds, cached = _rebuild(subset, data_dir, "--force")
+    manifest = load_index(DataDir(data_dir)).manifest
+    floor_mean = statistics.fmean(s for s, _ in floors)
+    encode_mean = statistics.fmean(e for _, e in floors)
     return {
-        "documents": len(reading.documents),
-        "paragraphs": len(paragraphs),
-        "sentences": len(sentence_texts),
+        "documents": manifest.documents,
+        "words_per_document": statistics.fmean(len(t.split()) for t in subset.texts),
+        "paragraphs": manifest.paragraphs,
+        "sentences": manifest.sentences,
+        "embedded": built["embedded"],
+        "floor_batch": FLOOR_BATCH,
+        "floor_runs": floors,
+        "floor_seconds": floor_mean,
+        "floor_encode_seconds": encode_mean,
         "build_seconds": build_seconds,
-        "embedded": built.embedded,
-        "build_paragraphs_per_s": len(paragraphs) / build_seconds,
-        "build_texts_per_s": texts / build_seconds,
-        "encode_paragraphs_per_s": len(paragraphs) / encode_paragraphs,
-        "encode_texts_per_s": texts / encode_all_texts,
-        "encode_runs_seconds": encodes,
-        "build_runs_seconds": builds,
-        "ratio_texts": encode_all_texts / build_seconds,
-        "ratio_paragraphs": encode_paragraphs / build_seconds,
-        "unchanged_rebuild_seconds": unchanged.seconds,
-        "unchanged_rebuilt": unchanged.built,
-        "cached_rebuild_seconds": cached_seconds,
-        "cached_rebuild_embedded": cached.embedded,
+        "build_reported_seconds": built["seconds"],
+        "ratio": build_seconds / floor_mean,
+        "ratio_inside": built["seconds"] / encode_mean,
+        "floor_documents_per_s": manifest.documents / floor_mean,
+        "build_documents_per_s": manifest.documents / build_seconds,
+        "unchanged_rebuild_seconds": unchanged["seconds"],
+        "unchanged_command_seconds": unchanged_seconds,
+        "unchanged_rebuilt": unchanged["built"],
+        "cached_rebuild_seconds": cached["seconds"],
+        "cached_command_seconds": cached_seconds,
+        "cached_rebuild_embedded": cached["embedded"],
     }

@@ -1,4 +1,5 @@
-"""Cold start: `citewise --help`, a one-off `citewise ask`, and `citewise serve` to its first answer."""
+"""Cold start: `citewise --help`, a one-off `citewise ask` (with and without an index), and `citewise serve`
+to its first answer, beside what they are made of: the model load, the index load, the page's imports."""
 
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ def _citewise(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "citewise"), *args]
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str], fails: bool = False) -> None:
+    """Run ``command``; it must succeed, or with ``fails`` exit with 1 (a refusal, not a crash)."""
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    subprocess.run(command, check=True, capture_output=True, env=environment)
+    done = subprocess.run(command, capture_output=True, env=environment)
+    if done.returncode != (1 if fails else 0):
+        raise RuntimeError(f"{' '.join(command)} exited with {done.returncode}:\n{done.stderr.decode(errors='replace')[-2000:]}")
 
 
 def _serve_to_first_answer(data_dir: Path, question: str) -> None:
@@ -42,15 +46,20 @@ def heavy_imports(*args: str) -> list[str]:
 def run(data_dir: Path, question: str) -> dict:
     """Medians of three rounds, each running every command once, next to what cannot be skipped.
 
-    What cannot be skipped: starting Python, and loading the model to embed one text.
+    What cannot be skipped: starting Python, and loading the model to embed one text. Where the
+    rest goes: loading the index (alone), importing the server and its page (Gradio, FastAPI).
     """
     commands = {
         "python": [sys.executable, "-c", "pass"],
         "model_load": [sys.executable, "-c", "from index import Embedder; Embedder().encode(['warm up'])"],
+        "index_load": [sys.executable, "-c", f"from index import DataDir, load_index; load_index(DataDir({str(data_dir)!r}))"],
+        "server_import": [sys.executable, "-c", "import chat.server"],
         "help": _citewise("--help"),
         "ask": _citewise("ask", "--data-dir", str(data_dir), question),
     }
     calls = {name: lambda c=command: _run(c) for name, command in commands.items()}
+    no_index = data_dir.with_name(data_dir.name + "-never-built")
+    calls["ask_no_index"] = lambda: _run(_citewise("ask", "--data-dir", str(no_index), question), fails=True)
     calls["serve_first_answer"] = lambda: _serve_to_first_answer(data_dir, question)
     medians = {f"{name}_seconds": statistics.median(times) for name, times in interleaved(calls, _RUNS).items()}
     return {

@@ -1,34 +1,68 @@
-"""Question latency in-process: ``Engine.ask`` against the floor, embedding the same question."""
+"""Question latency in-process: ``Engine.ask`` against the floor, embedding the same question.
+
+The floor is torch's ``encode([question])`` on one thread. Each other backend (onnx, onnx-int8)
+answers from its own index of the same paragraphs (an index is served with the backend that
+built it), timed in the same interleaved rounds, so every figure is beside the same floor.
+
+    PYTHONPATH=. python -m bench.latency --documents 100 --questions 200
+"""
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.timing import interleaved, summary
 from chat.engine import Engine
 from chat.settings import Settings
-from index import Embedder
+from index import BACKENDS, DataDir, Embedder, build_index, load_index
 
 _WARM_UP = 5
 
 
-def run(data_dir: Path, embedder: Embedder, questions: list[str]) -> dict:
-    """Time ``engine.ask(q)`` and ``embedder.encode([q])`` alternately for every question.
+def _backend_engine(data_dir: Path, backend: str, settings: Settings) -> Engine:
+    """An engine on ``backend`` over its own index of the paragraphs ``data_dir`` serves, built beside it."""
+    serving = load_index(DataDir(data_dir))
+    own = DataDir(data_dir.parent / f"{data_dir.name}-{backend}")
+    embedder = Embedder(backend=backend, models_dir=DataDir(data_dir).models_dir, threads=settings.cpu_threads)
+    if own.current() is None:
+        manifest = serving.manifest
+        build_index(serving.paragraphs, own, embedder, manifest.chunking, manifest.documents, 1, progress=False)
+    return Engine.from_settings(settings.with_overrides(data_dir=own.root, backend=backend), embedder=embedder)
+
+
+def run(data_dir: Path, embedder: Embedder, questions: list[str], backends: Sequence[str] = BACKENDS[1:]) -> dict:
+    """Time ``engine.ask(q)`` and ``embedder.encode([q])`` alternately for every question, and
+    each of ``backends``' ``ask`` and ``encode`` in the same rounds (skipped if the onnx extra is missing).
 
     Returns:
-        p50/p95 of both, the ratio of the p50s, and the median of per-question ratios.
+        p50/p95 of both, the ratio of the p50s, and the median of per-question ratios; under
+        ``backends``, each one's ask and encode p50/p95 and its ask p50 over the torch floor's.
     """
-    engine = Engine.from_settings(Settings().with_overrides(data_dir=data_dir), embedder=embedder)
+    settings = Settings().with_overrides(data_dir=data_dir)
+    engine = Engine.from_settings(settings, embedder=embedder)
+    installed = importlib.util.find_spec("onnxruntime") is not None
+    others = {backend: _backend_engine(data_dir, backend, settings) for backend in backends if installed}
     for question in questions[:_WARM_UP]:
-        engine.ask(question)
-    floor, ask, ratios = [], [], []
+        for each in (engine, *others.values()):
+            each.ask(question)
+    samples_of: dict[str, list[float]] = {}
+    ratios = []
     for number, question in enumerate(questions):
         calls = {"floor": lambda: embedder.encode([question]), "ask": lambda: engine.ask(question)}
+        for backend, other in others.items():
+            calls[f"{backend} encode"] = lambda other=other: other.embedder.encode([question])
+            calls[f"{backend} ask"] = lambda other=other: other.ask(question)
         samples = interleaved(calls, 1, offset=number)
-        floor += samples["floor"]
-        ask += samples["ask"]
+        for name, times in samples.items():
+            samples_of.setdefault(name, []).extend(times)
         ratios.append(samples["ask"][0] / samples["floor"][0])
-    floor_summary, ask_summary = summary(floor), summary(ask)
+    floor_summary, ask_summary = summary(samples_of["floor"]), summary(samples_of["ask"])
     ratios.sort()
     return {
         "questions": len(questions),
@@ -38,4 +72,38 @@ def run(data_dir: Path, embedder: Embedder, questions: list[str]) -> dict:
         "ratio_p50": ask_summary["p50_ms"] / floor_summary["p50_ms"],
         "ratio_p95": ask_summary["p95_ms"] / floor_summary["p95_ms"],
         "median_question_ratio": ratios[len(ratios) // 2],
+        "backends": {
+            backend: {
+                "encode": summary(samples_of[f"{backend} encode"]),
+                "ask": summary(samples_of[f"{backend} ask"]),
+                "ask_ratio_p50_to_torch_floor": summary(samples_of[f"{backend} ask"])["p50_ms"] / floor_summary["p50_ms"],
+            }
+            for backend in others
+        } if installed else f"not measured: {', '.join(backends)} need the onnx extra",
     }
+
+
+def main() -> None:
+    from bench.squad import write_subset
+    from ingest import read_corpus, split_paragraphs
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--documents", type=int, default=100, help="First SQuAD documents indexed.")
+    parser.add_argument("--questions", type=int, default=200, help="Their questions asked, at most.")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="citewise-latency-"))
+    try:
+        subset = write_subset(work, args.documents)
+        embedder = Embedder()
+        reading = read_corpus(subset.corpus)
+        settings = Settings()
+        paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
+        build_index(paragraphs, DataDir(work / "var"), embedder, {"max_words": settings.max_words}, len(reading.documents), 1,
+                    progress=False)
+        print(json.dumps(run(work / "var", embedder, subset.questions[: args.questions]), indent=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

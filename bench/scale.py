@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from bench import server_memory
 from bench.timing import interleaved, peak_rss_mb, reset_peak_rss, size_mb, stopwatch, summary, timed
 from chat.settings import Settings
 from index import FaissOptions, FaissStore, LexicalStore, Manifest, SearchIndex
@@ -32,6 +34,7 @@ PROBE_SWEEP = (8, 16, 32, 48, 64, 96, 128)
 _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 _CHUNK = 100_000
 _EXACT_TIMED = 50  # single exact queries timed; at 1M each takes a while
+SERVED_QUESTIONS = 50  # asked of each server variant: the first, then the timed ones
 
 
 def _vocabulary(rng: np.random.Generator) -> list[str]:
@@ -64,10 +67,12 @@ def synthetic_texts(count: int, queries: int, seed: int = 7) -> tuple[list[str],
     return texts, sentences(np.full(queries, QUERY_WORDS))
 
 
-def synthetic_vectors(count: int, base: np.ndarray, seed: int = 11) -> np.ndarray:
-    """Unit vectors ``normalise(a + b/2 + noise)`` for random real embeddings ``a`` and ``b``."""
+def synthetic_vectors(count: int, base: np.ndarray, seed: int = 11, out: np.ndarray | None = None) -> np.ndarray:
+    """Unit vectors ``normalise(a + b/2 + noise)`` for random real embeddings ``a`` and ``b``,
+    written into ``out`` if given (any float dtype, e.g. a memory-mapped file: millions of them
+    need not fit in memory), else into a new float32 array."""
     rng = np.random.default_rng(seed)
-    vectors = np.empty((count, base.shape[1]), dtype=np.float32)
+    vectors = np.empty((count, base.shape[1]), dtype=np.float32) if out is None else out
     for start in range(0, count, _CHUNK):
         size = min(_CHUNK, count - start)
         mixed = base[rng.integers(0, len(base), size)] + 0.5 * base[rng.integers(0, len(base), size)]
@@ -121,8 +126,9 @@ def _against_exact(dense: FaissStore, vectors: np.ndarray, query_vectors: np.nda
     return result
 
 
-def measure(size: int, base: np.ndarray, query_vectors: np.ndarray, folder: Path, options: FaissOptions) -> dict:
-    """Build, save and search one synthetic corpus of ``size`` paragraphs (call in a fresh process)."""
+def measure(size: int, base: np.ndarray, query_vectors: np.ndarray, folder: Path, options: FaissOptions, serving: bool) -> dict:
+    """Build, save and search one synthetic corpus of ``size`` paragraphs (call in a fresh process);
+    if ``serving``, save it as index versions too, in ``folder/serving``, for ``server_memory``."""
     reset_peak_rss()
     with stopwatch() as elapsed:
         texts, query_texts = synthetic_texts(size, len(query_vectors))
@@ -153,27 +159,43 @@ def measure(size: int, base: np.ndarray, query_vectors: np.ndarray, folder: Path
         **_search_times(index, query_vectors, query_texts),
         "peak_rss_mb": peak_rss_mb(),  # before the exact reference, which serving would not hold
     }
-    return {**result, **_against_exact(dense, vectors, query_vectors)}
+    result = {**result, **_against_exact(dense, vectors, query_vectors)}
+    if serving:
+        del vectors
+        (folder / "serving").mkdir()
+        (folder / "serving" / "questions.json").write_text(json.dumps(query_texts[:SERVED_QUESTIONS]))
+        server_memory.write_versions(folder / "serving", texts, dense, lexical,
+                                     lambda count, out: synthetic_vectors(count, base, seed=13, out=out))
+        result["sentences_per_paragraph"] = server_memory.SENTENCES_PER_PARAGRAPH
+    return result
 
 
-def run(sizes: list[int], base: np.ndarray, query_vectors: np.ndarray, work: Path, options: FaissOptions) -> list[dict]:
-    """Measure each size in a fresh process, so that its peak memory is its own."""
+def run(sizes: list[int], served: list[int], base: np.ndarray, query_vectors: np.ndarray, work: Path, options: FaissOptions) -> list[dict]:
+    """Measure each size in a fresh process, so that its peak memory is its own; the sizes in
+    ``served`` then serve in their own processes too (``server_memory``). Each size's files are
+    removed once it is measured."""
     np.save(work / "scale-base.npy", base)
     np.save(work / "scale-queries.npy", query_vectors)
     results = []
     for size in sizes:
-        out = work / f"scale-{size}.json"
-        command = [sys.executable, "-m", "bench.scale", str(size), str(work), json.dumps(options.__dict__), str(out)]
-        subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
-        results.append(json.loads(out.read_text()))
+        out, folder = work / f"scale-{size}.json", work / f"scale-{size}"
+        command = [sys.executable, "-m", "bench.scale", str(size), str(work), json.dumps(options.__dict__), str(out), str(size in served)]
+        try:
+            subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
+            results.append(json.loads(out.read_text()))
+            if size in served:
+                questions = json.loads((folder / "serving" / "questions.json").read_text())
+                results[-1]["server_memory"] = server_memory.measure(folder / "serving", questions)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         print(f"scale {size}: {results[-1]}", file=sys.stderr, flush=True)
     return results
 
 
 def _main() -> None:
-    size, work, options, out = int(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]), Path(sys.argv[4])
+    size, work, options, out, serving = int(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]), Path(sys.argv[4]), sys.argv[5] == "True"
     base, queries = np.load(work / "scale-base.npy"), np.load(work / "scale-queries.npy")
-    result = measure(size, base, queries, work / f"scale-{size}", FaissOptions(**options))
+    result = measure(size, base, queries, work / f"scale-{size}", FaissOptions(**options), serving)
     out.write_text(json.dumps(result))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import asdict
-from typing import Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -13,17 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chat.engine import Engine
 from chat.events import answer_events
+from chat.history import Turn
 
 # What /healthz tells about the serving index version: enough to see which one answers, and what it left out.
 HEALTH_FIELDS = ("version", "model", "documents", "paragraphs", "sentences", "created_at", "corpus_fingerprint", "skipped")
-
-
-class Turn(BaseModel):
-    """One earlier turn of the conversation."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    role: Literal["user", "assistant"]
-    content: str
 
 
 class AskRequest(BaseModel):
@@ -86,7 +78,7 @@ def api_router(engine: Engine) -> APIRouter:
         and ``mode`` (``generated`` by the configured LLM, each sentence checked, or ``extractive``).
         With ``"stream": true``, server-sent events ending in that JSON as the ``answer`` event.
         """
-        history = [turn.model_dump() for turn in request.history or []]
+        history = request.history or []  # Turns, checked by FastAPI: the engine takes them as they are
         if request.stream:  # the question is checked (and refused, if so) before the first byte is sent
             return StreamingResponse(answer_events(engine.ask_stream(request.question, history)), media_type="text/event-stream")
         return engine.ask(request.question, history).to_dict()

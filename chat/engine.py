@@ -6,6 +6,7 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from chat.answer import Answer
@@ -16,20 +17,11 @@ from chat.llm import ChatModel
 from chat.prompt import grounded_messages
 from chat.question import Part, needs_context, parts, wanted_kind
 from chat.errors import QuestionError, QuestionTooLongError
+from chat.history import Turn, check_history, check_readable
 from chat.settings import Settings
 from index import CorruptIndexError, DataDir, Embedder, Hit, IndexMismatchError, SearchIndex, load_index
 
 log = logging.getLogger(__name__)
-
-ROLES = ("user", "assistant")
-
-
-def _readable(text: str, what: str) -> None:
-    # A lone surrogate ("\ud800" in JSON) is valid JSON but no text: the tokenizer would fail on it.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise QuestionError(f"{what} holds a lone surrogate (an invalid \\ud800-\\udfff escape): send valid Unicode text.") from None
 
 
 def _visible(text: str) -> bool:
@@ -44,49 +36,24 @@ def check_question(question: object, max_chars: int) -> str:
     question = question.strip()
     if len(question) > max_chars:
         raise QuestionTooLongError(f"The question is {len(question)} characters long; the limit is {max_chars}.")
-    _readable(question, "The question")
+    check_readable(question, "The question")
     if not _visible(question):
         raise QuestionError("The question is empty: ask something about the documents.")
     return question
 
 
-def check_history(history: object, max_turns: int = 20, max_chars: int = 4000) -> list[dict]:
-    """The conversation as ``[{"role", "content"}]``, or a ``QuestionError``.
-
-    Only the last ``max_turns`` turns are kept, each cut to ``max_chars`` characters: a
-    follow-up reads only the previous question, so a longer history would only cost time.
-    """
-    if history is None:
-        return []
-    if not isinstance(history, Sequence) or isinstance(history, (str, bytes)):
-        raise QuestionError('history must be a list of {"role": "user"|"assistant", "content": str} turns.')
-    turns = []
-    for number, turn in enumerate(history, start=1):
-        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
-            raise QuestionError(
-                f'history turn {number} is malformed: each turn needs "role" ("user" or "assistant") and "content" (a string).'
-            )
-        turns.append(turn)
-    kept = []
-    for number, turn in enumerate(turns[-max_turns:], start=max(1, len(turns) - max_turns + 1)):
-        content = turn["content"][:max_chars]
-        _readable(content, f"history turn {number}")
-        kept.append({"role": turn["role"], "content": content})
-    return kept
-
-
-def leaned_on(question: str, history: list[dict]) -> str | None:
+def leaned_on(question: str, history: list[Turn]) -> str | None:
     """The user's previous question when ``question`` needs it, else None.
 
     Only a question that cannot be read alone ("When was it signed?", "Where?", "And
     Trump?") takes its subject from the user's previous question; one that names its own
     subject is read alone, whatever came before.
     """
-    previous = [t["content"] for t in history if t["role"] == "user" and t["content"].strip()]
+    previous = [t.content for t in history if t.role == "user" and t.content.strip()]
     return previous[-1] if previous and needs_context(question) else None
 
 
-def retrieval_query(question: str, history: list[dict]) -> str:
+def retrieval_query(question: str, history: list[Turn]) -> str:
     """What to search for: the question, after the previous question when this one needs it (``leaned_on``)."""
     earlier = leaned_on(question, history)
     return f"{earlier} {question}" if earlier else question
@@ -98,6 +65,13 @@ def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
     if index.dense.approximate:
         index.dense.probes = settings.ivf_probes
     return index
+
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The model ``settings`` name, on their backend, batch size and serving threads (onnx files in <data_dir>/models)."""
+    return Embedder(settings.model or None, settings.batch_size, settings.cpu_threads, backend=settings.backend,
+                    models_dir=DataDir(settings.data_dir).models_dir)
 
 
 @dataclass(frozen=True)
@@ -120,7 +94,7 @@ class Engine:
     """
 
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings) -> None:
-        index.manifest.check_compatible(embedder.name, embedder.dimension)
+        index.manifest.check_compatible(embedder.name, embedder.dimension, embedder.backend)
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -130,9 +104,17 @@ class Engine:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
-        """Load the serving index version of ``settings.data_dir`` and the model."""
-        embedder = embedder or Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
-        return cls(_tuned(load_index(DataDir(settings.data_dir), embedder), settings), embedder, settings)
+        """Load the serving index version of ``settings.data_dir`` and the model.
+
+        The index loads in a thread while the model loads: checksums, file reads and FAISS
+        release the GIL, so at scale its seconds hide behind the model's (bench: cold start).
+        ``__init__`` then checks that the two fit.
+        """
+        with ThreadPoolExecutor(1, thread_name_prefix="citewise-index-load") as pool:
+            loading = pool.submit(load_index, DataDir(settings.data_dir))
+            embedder = embedder or embedder_for(settings)
+            index = loading.result()
+        return cls(_tuned(index, settings), embedder, settings)
 
     def refresh(self) -> bool:
         """Swap in the version the data directory's CURRENT names, if it is another one.
@@ -196,7 +178,7 @@ class Engine:
         threading.Thread(target=follow, name="citewise-index-follower", daemon=True).start()
         return stop
 
-    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn | dict] | None = None) -> Answer:
         """Answer ``question``, reading follow-ups in the context of ``history``.
 
         With an LLM configured (``llm_url``) the answer is the model's, every sentence checked
@@ -208,7 +190,7 @@ class Engine:
         *_, answer = self.ask_stream(question, history)
         return answer
 
-    def ask_stream(self, question: str, history: list[dict] | None = None) -> Iterator[Token | Checked | Answer]:
+    def ask_stream(self, question: str, history: Sequence[Turn | dict] | None = None) -> Iterator[Token | Checked | Answer]:
         """``ask`` as it happens: the LLM's draft (``Token``), each sentence once checked
         (``Checked``), then the ``Answer``. Extractive answers and refusals come as the answer alone.
 
@@ -223,7 +205,7 @@ class Engine:
         draft = GroundedDraft(composed.hits, composed.index, self.embedder, self.settings.llm_min_support)
         return generate(self.llm, messages, draft, composed.answer)
 
-    def extractive(self, question: str, history: list[dict] | None = None) -> Composed:
+    def extractive(self, question: str, history: Sequence[Turn | dict] | None = None) -> Composed:
         """The extractive answer, and the index version, paragraphs and query it was composed from."""
         s = self.settings
         question = check_question(question, s.max_question_chars)

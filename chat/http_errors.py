@@ -38,16 +38,26 @@ async def _user_error(request: Request, error: CitewiseError) -> JSONResponse:
     return error_response_for(error)
 
 
+def _place(loc: tuple) -> str:
+    """Where in the body a problem is: ``question``, or ``history turn 2 content`` for
+    ``("body", "history", 1, "content")`` (turns counted from 1, as people count them)."""
+    parts = []
+    for part in loc[1:] if loc[:1] == ("body",) else loc:
+        parts.append(f"turn {part + 1}" if isinstance(part, int) and parts == ["history"] else str(part))
+    return " ".join(parts)
+
+
 def describe_validation(error: RequestValidationError) -> str:
     """Pydantic's errors as one readable line, e.g. ``question: Input should be a valid string``."""
     problems = []
     for problem in error.errors():
-        where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body")
+        where = _place(tuple(problem.get("loc", ())))
         if problem.get("type") == "json_invalid":
             return "The request body is not valid JSON."
         if not where:
             return 'The request body must be a JSON object (Content-Type: application/json) like {"question": "..."}.'
-        problems.append(f"{where}: {problem.get('msg', 'invalid')}")
+        message = problem.get("ctx", {}).get("error") if problem.get("type") == "value_error" else None
+        problems.append(f"{where}: {message or problem.get('msg', 'invalid')}")
     return "; ".join(problems)
 
 

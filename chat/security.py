@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chat.errors import HostError, OriginError, RequestTooLargeError, TokenError
 from chat.http_errors import error_response_for
-from chat.rate_limit import RateLimitedError, RateLimiter
+from chat.rate_limit import RateLimiter
 from chat.settings import Settings
 from chat.source_links import ORIGINAL_PREFIX, SOURCE_PREFIX
 from ingest import CitewiseError
@@ -91,8 +91,12 @@ PAGE_API = "/gradio_api/"  # the prefix of Gradio's own routes (gradio.route_uti
 # Routes whose POST does work: the rate limit counts each one before anything reads its body.
 _COUNTED = (*API_PREFIXES, PAGE_API + "call/", "/login")
 # A page question queues several events (the answer, then cheap steps such as enabling the text
-# box again): only those that ask the engine or vote are counted, once the (capped) body says which.
+# box again): those that ask the engine or vote are counted as requests, once the (capped) body says
+# which; the cheap steps in a budget of PAGE_STEPS_PER_REQUEST times the limit, since one question
+# runs about eight of them, and a flood of them would otherwise fill Gradio's session memory.
 _QUEUE_JOIN = PAGE_API + "queue/join"
+_PAGE_CALL = PAGE_API + "call/"
+PAGE_STEPS_PER_REQUEST = 10
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Routes whose GET shows documents (chat.source_view): counted and locked by the token like a question.
 _DOCUMENT_ROUTES = (SOURCE_PREFIX, ORIGINAL_PREFIX)
@@ -181,23 +185,27 @@ class RequestGuard:
        headers from anyone else are dropped, so neither we nor Gradio believe them;
     2. the ``Host`` is one of this server's names (DNS rebinding), else 400;
     3. a POST that does work (``/api/``, ``/v1/``, Gradio's ``queue/join`` and ``call/``, ``/login``)
-       counts against the client's rate limit, else 429; refusals below are counted too;
+       counts against the client's rate limit, else 429; refusals below are counted too; the page's
+       cheap steps count in their own, larger budget;
     4. a request carrying another site's ``Origin`` may not change anything, else 403;
     5. with a token, every POST but ``/login`` carries it: ``Authorization: Bearer`` on the
        API, a page session signed in with it (Gradio's login cookie) on the page's routes; else 401;
        a GET of a document (``/source/``, ``/original/``) is counted like a question and needs either;
     6. the body is at most ``max_request_kb`` (API) or ``max_page_request_kb`` (everything
        else): a larger ``Content-Length`` is refused at once and a chunked body is counted as
-       it arrives, else 413. The body is then handed on whole.
+       it arrives, else 413; a page event whose text box holds more than a question's
+       ``max_question_chars`` is refused with 413 too. The body is then handed on whole.
 
     Args:
         app: The app behind the guard.
         settings: Token, origins, hosts, proxies and size caps.
         limiter: The per-client rate limit.
         page_session: Whether the request's cookies hold a signed-in page session.
-        counted_event: Whether a page event (a ``queue/join`` body) does work the rate limit
-            counts; the cheap steps Gradio chains after an answer are not, so that a refused
-            question does not leave the page waiting on a refused "enable the text box".
+        page_event_works: Whether a page event (the route after ``/gradio_api/`` and the body)
+            does work the rate limit counts; raises ``QuestionTooLongError``
+            for an oversized text box. The cheap steps Gradio chains after an answer go in their
+            own budget, so that a refused question does not leave the page waiting on a refused
+            "enable the text box".
     """
 
     def __init__(
@@ -206,13 +214,14 @@ class RequestGuard:
         settings: Settings,
         limiter: RateLimiter,
         page_session: Callable[[dict[str, str]], bool] = lambda _cookies: False,
-        counted_event: Callable[[bytes], bool] = lambda _body: True,
+        page_event_works: Callable[[str, bytes], bool] = lambda _route, _body: True,
     ) -> None:
         self.app = app
         self.settings = settings
         self.limiter = limiter
         self.page_session = page_session
-        self.counted_event = counted_event
+        self.page_event_works = page_event_works
+        self.step_limiter = RateLimiter(limiter.per_minute * PAGE_STEPS_PER_REQUEST)
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.hosts = allowed_hosts(settings)
         self.api_bytes = settings.max_request_kb * 1024
@@ -268,13 +277,18 @@ class RequestGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if method == "POST" and path == _QUEUE_JOIN and self.counted_event(body):
+        if method == "POST" and path.startswith((_QUEUE_JOIN, _PAGE_CALL)):
             try:
-                self.limiter.check(scope["client"][0])
-            except RateLimitedError as error:
+                self._check_page_event(scope["client"][0], path, body)
+            except CitewiseError as error:
                 await self._refuse(scope, receive, send, error)
                 return
         await self.app(scope, _replay(body, receive), send)
+
+    def _check_page_event(self, client: str, path: str, body: bytes) -> None:
+        works = self.page_event_works(path.removeprefix(PAGE_API), body)
+        if path == _QUEUE_JOIN:  # a call/ was counted as a request before its body was read
+            (self.limiter if works else self.step_limiter).check(client)
 
     def _identify(self, scope: Scope) -> Scope:
         peer, port = scope.get("client") or ("unknown", 0)

@@ -21,7 +21,7 @@ from chat.rate_limit import RateLimiter
 from chat.security import RequestGuard, SecurityHeaders, install_cors, page_sessions
 from chat.settings import Settings
 from chat.source_view import source_router
-from chat.ui import build_ui, counted_events, page_options
+from chat.ui import PageEvents, build_ui, page_options
 from chat.widget import check_origins, widget_router
 from index import Embedder, LazyEmbedder
 
@@ -61,23 +61,24 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     app.include_router(widget_router(settings))
     app.include_router(source_router(engine, settings))
     page_app: list = []  # Gradio's app, once mounted: it holds the page's login sessions
-    page_events: list = []  # which page events do work, once the page is built
+    page_events: list = []  # what the page's events are, once the page is built
     # Added last = outermost: CORS headers go on every answer, refusals included.
     app.add_middleware(
         RequestGuard,
         settings=settings,
         limiter=limiter,
         page_session=lambda cookies: bool(page_app) and page_sessions(page_app[0])(cookies),
-        counted_event=lambda body: page_events[0](body) if page_events else True,
+        page_event_works=lambda route, body: page_events[0].does_work(route, body) if page_events else True,
     )
     app.add_middleware(SecurityHeaders)
     install_cors(app, settings)
     page = build_ui(engine, settings, FeedbackLog(feedback_path(settings), settings.feedback_max_kb * 1024))
-    page_events.append(counted_events(page))
+    page_events.append(PageEvents(page, settings.max_question_chars))
     # api_open=False: the page's answer and vote functions run only through the queue, whose
     # join the guard counts (Gradio's default lets POST /gradio_api/run/chat skip it);
     # max_size bounds what waiting events can hold, whatever the number of clients.
     page.queue(api_open=False, max_size=PAGE_QUEUE_SIZE)
+    page.state_session_capacity = settings.page_sessions  # Gradio's default keeps 10,000 sessions' state
     mounted = gr.mount_gradio_app(app, page, path="/", **page_options(settings))
     page_app.extend(route.app for route in mounted.routes if isinstance(route, Mount) and isinstance(route.app, GradioApp))
     return mounted

@@ -41,6 +41,11 @@ class Settings:
     corpus: Path = _setting(Path("corpus"), "Folder (or file) of documents to index.")
     data_dir: Path = _setting(Path("var"), "Where index versions, the feedback log and caches are kept.")
     model: str = _setting("", "Local sentence-transformers folder; empty for the embedded all-MiniLM-L6-v2.")
+    backend: str = _setting(
+        "torch", "Engine that runs the model: torch (sentence-transformers), onnx (the model exported to ONNX on this "
+        "machine on first use, cached in <data_dir>/models, run by ONNX Runtime) or onnx-int8 (that export, int8-quantized). "
+        "An index is served with the backend that built it. onnx needs the onnx extra: pip install 'citewise[onnx]'."
+    )
     # Ingest and index
     max_words: int = _setting(180, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
     batch_size: int = _setting(64, "Texts per embedding batch.")
@@ -148,6 +153,11 @@ class Settings:
         1024, "Largest request body to the chat page's own routes (Gradio's queue, a question with the chat so far, a "
         "vote, the login form), in KiB; bigger ones get 413 before anything reads them."
     )
+    page_sessions: int = _setting(
+        500, "Chat pages whose session state the server keeps (Gradio's: about 0.1 MB each, plus the chat it holds, at "
+        "most max_page_request_kb); past this the longest idle one is forgotten, and its next question is read "
+        "without the earlier turns."
+    )
     trusted_proxies: list[str] = _setting(
         [], "Reverse proxies (IP addresses or networks like 10.0.0.0/8) whose X-Forwarded-For and X-Forwarded-Proto "
         "are believed; from any other peer those headers are dropped. Empty trusts none: a client is its peer address."
@@ -166,17 +176,19 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        from index import FUSION_METHODS, SENTENCE_VECTOR_MODES
+        from index import BACKENDS, FUSION_METHODS, SENTENCE_VECTOR_MODES
 
         if self.fusion not in FUSION_METHODS:
             raise SettingsError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
+        if self.backend not in BACKENDS:
+            raise SettingsError(f"Invalid backend: {self.backend!r}. Valid values are: {', '.join(BACKENDS)}.")
         if self.sentence_vectors not in SENTENCE_VECTOR_MODES:
             raise SettingsError(f"Invalid sentence_vectors: {self.sentence_vectors!r}. Valid values are: {SENTENCE_VECTOR_MODES}.")
         for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt", "llm_min_support"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
         for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
-                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb",
+                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb", "page_sessions",
                      "feedback_max_kb", "llm_max_tokens"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")

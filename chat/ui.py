@@ -13,7 +13,6 @@ import os
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -21,7 +20,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from chat.engine import Engine
-from chat.errors import QuestionError
+from chat.errors import QuestionError, QuestionTooLongError
 from chat.generation import Checked, Token
 from chat.feedback import FeedbackLog, ShownAnswers
 from chat.render import answer_id_of, escape, escape_text, render_answer, render_draft, render_panel, sentence_count
@@ -231,21 +230,51 @@ def _notice(message: str) -> str:
 _WORKING_FUNCTIONS = frozenset({"_submit_fn", "_stream_fn", "vote"})
 
 
-def counted_events(page: gr.Blocks) -> Callable[[bytes], bool]:
-    """Whether a ``queue/join`` body asks for one of ``page``'s events that do work (answer or vote).
+class PageEvents:
+    """What a body sent to the page's queue (``queue/join``) or its ``call/`` routes asks for.
 
-    A body that cannot be read as such counts: only a well-formed cheap step goes uncounted.
+    An event either does work (answers or votes: counted like a question) or is a cheap step
+    Gradio chains around it (clear the text box, save the chat: counted in a larger budget).
+    Either way a string the page sends as an input is what was typed into the text box (the
+    chat itself and the example picked come as lists and numbers), so one over
+    ``max_question_chars`` is refused before Gradio queues the event or keeps it in its
+    session state: a flood of big messages never reaches memory.
+
+    Args:
+        page: The built page, whose events (``page.fns``) are looked up by index or API name.
+        max_question_chars: The longest question accepted.
     """
-    working = {fn_id for fn_id, fn in page.fns.items() if getattr(fn.fn, "__name__", "") in _WORKING_FUNCTIONS}
 
-    def counted(body: bytes) -> bool:
+    def __init__(self, page: gr.Blocks, max_question_chars: int) -> None:
+        self.max_question_chars = max_question_chars
+        self.events = set(page.fns)
+        self.working = {i for i, fn in page.fns.items() if getattr(fn.fn, "__name__", "") in _WORKING_FUNCTIONS}
+        self.by_api_name = {fn.api_name: i for i, fn in page.fns.items() if fn.api_name}
+
+    def does_work(self, route: str, body: bytes) -> bool:
+        """Whether the event ``body`` sent to ``route`` (``queue/join``, ``call/<api name>`` or
+        ``call/v2/<api name>``) answers or votes. A body that cannot be read as an event counts as
+        work: only a well-formed cheap step goes in the larger budget.
+
+        Raises:
+            QuestionTooLongError: a string input of the event is over ``max_question_chars``.
+        """
         try:
-            fn_index = json.loads(body).get("fn_index")
-        except (ValueError, AttributeError):
+            event = json.loads(body)
+        except ValueError:
             return True
-        return fn_index in working or not isinstance(fn_index, int)
-
-    return counted
+        if not isinstance(event, dict):
+            return True
+        *call, api_name = route.rstrip("/").split("/")
+        if call == ["call", "v2"]:  # the inputs by name, at the top of the body
+            inputs = list(event.values())
+        else:  # the inputs by position, in ``data``
+            inputs = event.get("data") if isinstance(event.get("data"), list) else []
+        for value in inputs:
+            if isinstance(value, str) and len(value) > self.max_question_chars:
+                raise QuestionTooLongError(f"The question is {len(value)} characters long; the limit is {self.max_question_chars}.")
+        fn_index = event.get("fn_index") if route == "queue/join" else self.by_api_name.get(api_name)
+        return not isinstance(fn_index, int) or fn_index in self.working or fn_index not in self.events
 
 
 def build_ui(engine: Engine, settings: Settings, feedback: FeedbackLog) -> gr.Blocks:

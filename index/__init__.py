@@ -6,7 +6,7 @@ from index.build_lock import BuildLock
 from index.builder import BuildReport, build_index, build_search_index, corpus_fingerprint, load_index, rebuild_index
 from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
-from index.embedder import DEFAULT_MODEL_NAME, Embedder, default_model_path
+from index.embedder import BACKENDS, DEFAULT_MODEL_NAME, Embedder, default_model_path
 from index.embedding_cache import CachedEmbedder, EmbeddingCache
 from index.errors import (
     REBUILD_COMMAND,
@@ -31,6 +31,7 @@ from index.search_index import Hit, SearchIndex
 from index.versions import VersionInfo, list_versions, rollback_index
 
 __all__ = [
+    "BACKENDS",
     "DEFAULT_MODEL_NAME",
     "FORMAT_VERSION",
     "FUSION_METHODS",

@@ -159,6 +159,7 @@ def build_search_index(
     manifest = Manifest(
         version=version,
         model=embedder.name,
+        backend=embedder.backend,
         dimension=embedder.dimension,
         chunking=chunking,
         corpus_fingerprint=corpus_fingerprint(paragraphs),
@@ -249,11 +250,13 @@ def _is_same_build(
     manifest: Manifest, changes: Changes, embedder: Embedder, chunking: dict, documents: int, skipped: list[dict],
     sentence_vectors: str,
 ) -> bool:
-    # By the model's name, not its dimension: a ``LazyEmbedder`` knows its name without loading the model.
+    # By the model's name and backend, not its dimension: a ``LazyEmbedder`` knows them without loading the model.
     # A newly skipped file changes no paragraph, but the version must say it was skipped.
-    same = (manifest.model, manifest.format_version, manifest.chunking, manifest.documents, manifest.skipped,
+    same = (manifest.model, manifest.backend, manifest.format_version, manifest.chunking, manifest.documents, manifest.skipped,
             manifest.sentence_vectors)
-    return not changes.any and same == (embedder.name, FORMAT_VERSION, chunking, documents, skipped, sentence_vectors)
+    return not changes.any and same == (
+        embedder.name, embedder.backend, FORMAT_VERSION, chunking, documents, skipped, sentence_vectors
+    )
 
 
 def rebuild_index(
@@ -317,7 +320,7 @@ def rebuild_index(
             log.debug("index is up to date: %s", report.summary())
             return report
         serving_name = serving.manifest.version if serving else None
-        cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name))
+        cached = CachedEmbedder(embedder, EmbeddingCache(data_dir.cache_dir, embedder.name, embedder.backend))
         try:
             version = data_dir.next_version()
             try:
@@ -441,5 +444,5 @@ def load_index(data_dir: DataDir, embedder: Embedder | None = None, version: str
             except CorruptIndexError as error:
                 index = _load_newest_good(data_dir, str(error), broken=path.name)
     if embedder is not None:
-        index.manifest.check_compatible(embedder.name, embedder.dimension)
+        index.manifest.check_compatible(embedder.name, embedder.dimension, embedder.backend)
     return index

@@ -3,7 +3,8 @@
     var/
       CURRENT              name of the serving version, replaced atomically
       build.lock           held (flock) by the one rebuild running, names its pid
-      cache/               embeddings already computed, per model
+      cache/               embeddings already computed, per model and backend
+      models/              the model exported for the onnx backends, per source weights (index.onnx_engine)
       versions/v0001/      one complete index (manifest.json written last)
       versions/v0002/
       versions/.build-*    a build in progress, invisible to readers
@@ -40,6 +41,7 @@ class DataDir:
         self.pointer = self.root / "CURRENT"
         self.lock_path = self.root / "build.lock"
         self.cache_dir = self.root / "cache"
+        self.models_dir = self.root / "models"
 
     def __repr__(self) -> str:
         return f"DataDir({str(self.root)!r})"

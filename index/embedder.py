@@ -17,6 +17,9 @@ from index.pooling import one_pass_vectors
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# The engines that run the model: sentence-transformers on torch, or its ONNX export on ONNX Runtime (index.onnx_engine),
+# as exported (fp32) or int8-quantized. Vectors differ a little between them, so an index is built and served with one.
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def build_thread_count(threads: int) -> int:
@@ -64,47 +67,62 @@ class Embedder:
         model: Path to a local sentence-transformers folder. Defaults to the embedded
             all-MiniLM-L6-v2. Nothing is ever fetched from a model hub.
         batch_size: Texts per forward pass. Defaults to 64.
-        threads: CPU threads torch and FAISS use (process-wide) for questions. Defaults
+        threads: CPU threads the model and FAISS use (process-wide) for questions. Defaults
             to 1: on a small or shared CPU, threads of one call wait on each other, and a
             single question is several times slower with two threads than with one. A build
             passes its own count to ``encode`` (``threads=``) for the length of each call.
+        backend: ``torch`` (sentence-transformers), ``onnx`` (the same model exported to ONNX on this
+            machine, run by ONNX Runtime) or ``onnx-int8`` (that export, int8-quantized); see ``BACKENDS``.
+        models_dir: Where the onnx backends keep the exported files (``DataDir.models_dir``); not used by torch.
     """
 
-    def __init__(self, model: str | Path | None = None, batch_size: int = 64, threads: int = 1) -> None:
+    def __init__(self, model: str | Path | None = None, batch_size: int = 64, threads: int = 1, backend: str = "torch",
+                 models_dir: Path | None = None) -> None:
         path = Path(model) if model else default_model_path()
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
             raise ModelNotFoundError(f"Invalid model: {str(path)!r} is not a local sentence-transformers folder.")
+        if backend not in BACKENDS:
+            raise ValueError(f"Invalid backend {backend!r}: one of {', '.join(BACKENDS)}.")
+        if backend != "torch" and models_dir is None:
+            raise ValueError(f"The {backend} backend needs models_dir, the folder its exported files are kept in.")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import faiss
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # a bar for loading 90 MB from disk is noise
-        torch.set_num_threads(threads)
         faiss.omp_set_num_threads(threads)
-
         self.path = path
         self.name = DEFAULT_MODEL_NAME if model is None else path.name
         self.batch_size = batch_size
         self.threads = threads
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.dimension = int(self._model.get_embedding_dimension())
-        log.info("loaded embedding model %s (%d dimensions) from %s", self.name, self.dimension, path)
+        self.backend = backend
+        self._model = self._engine = None
+        if backend == "torch":
+            self._model = _sentence_transformer(path, threads)
+            self.dimension = int(self._model.get_embedding_dimension())
+        else:
+            from index.onnx_engine import OnnxEngine  # torch is imported only if the model must be exported
+
+            self._engine = OnnxEngine(path, self.name, Path(models_dir), backend == "onnx-int8", batch_size, threads)
+            self.dimension = self._engine.dimension
+        log.info("loaded embedding model %s (%d dimensions, %s) from %s", self.name, self.dimension, backend, path)
 
     def encode(self, texts: list[str], progress: bool = False, threads: int | None = None) -> np.ndarray:
         """Embed ``texts`` into an ``(n, dimension)`` float32 array of unit vectors.
 
         ``threads``: run this call on that many threads (0: every core), then go back to
         the ones the process had (``self.threads`` once the model is loaded); a build's
-        batches want every core, a question one. Defaults to the current count.
+        batches want every core, a question one. Defaults to the current count (torch)
+        or ``self.threads`` (onnx). ``progress`` shows a bar (torch only).
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if threads is not None:
             with process_threads(build_thread_count(threads)):
+                if self._engine:
+                    return self._engine.encode(texts, build_thread_count(threads))
                 return self.encode(texts, progress)
+        if self._engine:
+            return self._engine.encode(texts)
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -124,7 +142,11 @@ class Embedder:
         """
         if threads is not None:
             with process_threads(build_thread_count(threads)):
+                if self._engine:
+                    return self._engine.token_vectors(texts, build_thread_count(threads))
                 return self.token_vectors(texts)
+        if self._engine:
+            return self._engine.token_vectors(texts)
         import torch
 
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -151,4 +173,15 @@ class Embedder:
         return one_pass_vectors(self, texts, spans, threads)
 
     def __repr__(self) -> str:
-        return f"Embedder(model={str(self.path)!r}, batch_size={self.batch_size}, threads={self.threads})"
+        return (f"Embedder(model={str(self.path)!r}, batch_size={self.batch_size}, threads={self.threads}, "
+                f"backend={self.backend!r})")
+
+
+def _sentence_transformer(path: Path, threads: int):
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a bar for loading 90 MB from disk is noise
+    torch.set_num_threads(threads)
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)

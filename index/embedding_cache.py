@@ -1,10 +1,11 @@
-"""Vectors already computed, keyed by model and text hash, so a rebuild embeds only new text.
+"""Vectors already computed, keyed by model, backend and text hash, so a rebuild embeds only new text.
 
 A paragraph's vector is keyed by its text, and so is a sentence's embedded on its own; a sentence
 vector pooled from its paragraph's pass (``sentence_vectors = "pooled"``) by the paragraph's text
 and the sentence's span (``span_key``).
 
-One SQLite file per model under ``<data_dir>/cache/``. SQLite makes every write a
+One SQLite file per model and backend under ``<data_dir>/cache/`` (torch's keeps the model's name alone,
+as before there were other backends). SQLite makes every write a
 transaction: a process killed mid-write leaves the cache as it was before that write,
 and the vectors stored by earlier writes survive for the next rebuild.
 """
@@ -43,13 +44,13 @@ def span_key(text: str, span: tuple[int, int]) -> bytes:
     return hashlib.sha256(f"{span[0]}:{span[1]}\x00{text}".encode()).digest()[:16]
 
 
-def _file_name(model: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
+def _file_name(model: str, backend: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model if backend == "torch" else f"{model}@{backend}").strip("_") or "model"
     return f"{slug}.sqlite"
 
 
 class EmbeddingCache:
-    """A persistent map from text to its unit vector, for one model.
+    """A persistent map from text to its unit vector, for one model on one backend (int8 vectors differ).
 
     The cache also remembers the vectors' length, so a rebuild that finds every text
     here never needs to load the model.
@@ -57,10 +58,11 @@ class EmbeddingCache:
     Args:
         directory: Folder of the cache files (created if missing).
         model: Name of the model whose vectors are stored.
+        backend: The engine that computed them (``Embedder.backend``). Defaults to torch.
     """
 
-    def __init__(self, directory: Path | str, model: str) -> None:
-        self.path = Path(directory) / _file_name(model)
+    def __init__(self, directory: Path | str, model: str, backend: str = "torch") -> None:
+        self.path = Path(directory) / _file_name(model, backend)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._connection = self._open()
@@ -176,7 +178,7 @@ class EmbeddingCache:
 class CachedEmbedder:
     """An embedder that asks the cache first and the model only for texts it has never seen.
 
-    It encodes like ``Embedder`` (same ``name``, ``dimension``, ``encode`` and
+    It encodes like ``Embedder`` (same ``name``, ``backend``, ``dimension``, ``encode`` and
     ``embed_paragraphs``) and counts in ``embedded`` how many vectors the model computed. With a
     ``LazyEmbedder``, the model is loaded only if some text is not in the cache.
 
@@ -189,6 +191,7 @@ class CachedEmbedder:
         self.embedder = embedder
         self.cache = cache
         self.name = embedder.name
+        self.backend = embedder.backend
         self.embedded = 0
 
     @property

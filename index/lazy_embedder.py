@@ -18,15 +18,17 @@ class LazyEmbedder:
 
     Args:
         model: The model setting (a local folder, or empty/None for the embedded model).
-        load: Makes the real ``Embedder`` for ``model``.
+        load: Makes the real ``Embedder`` for ``model`` on ``backend``.
+        backend: The engine ``load`` runs the model on (``Embedder.backend``). Defaults to torch.
 
     Example:
         embedder = LazyEmbedder(settings.model, lambda: Embedder(settings.model or None))
     """
 
-    def __init__(self, model: str | Path | None, load: Callable[[], Embedder]) -> None:
+    def __init__(self, model: str | Path | None, load: Callable[[], Embedder], backend: str = "torch") -> None:
         # Named exactly as Embedder names it, so manifests compare equal.
         self.name = Path(model).name if model else DEFAULT_MODEL_NAME
+        self.backend = backend
         self._load = load
         self._embedder: Embedder | None = None
 

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 import Stemmer
+
+if TYPE_CHECKING:
+    import bm25s
 
 _LANGUAGE = "english"
 # Words that ask rather than say: bm25s's stop list keeps them, and a paragraph seldom uses them.
 _ASKING_WORDS = "what which who whom whose when where why how many much did does do were"
 
 
+def _bm25s():
+    """``bm25s``, imported when first used: with scipy it is most of what importing ``index`` costs, and a
+    command that stops early (`citewise ask` with no index) must not pay for it."""
+    import bm25s
+
+    return bm25s
+
+
 def _tokenize(texts: list[str], stemmer: Stemmer.Stemmer) -> list[list[str]]:
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
 
 
 class LexicalStore:
@@ -30,6 +41,7 @@ class LexicalStore:
     @classmethod
     def build(cls, texts: list[str]) -> LexicalStore:
         stemmer = Stemmer.Stemmer(_LANGUAGE)
+        bm25s = _bm25s()
         retriever = bm25s.BM25()
         retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
         return cls(retriever)
@@ -69,4 +81,4 @@ class LexicalStore:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalStore:
-        return cls(bm25s.BM25.load(str(Path(directory) / cls.DIRECTORY)))
+        return cls(_bm25s().BM25.load(str(Path(directory) / cls.DIRECTORY)))

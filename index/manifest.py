@@ -43,6 +43,8 @@ class Manifest:
     documents: int
     paragraphs: int
     sentences: int
+    # The engine that embedded it (index.embedder.BACKENDS); manifests from before there was a choice were torch's.
+    backend: str = "torch"
     format_version: int = FORMAT_VERSION
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     libraries: dict = field(default_factory=_library_versions)
@@ -67,8 +69,8 @@ class Manifest:
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as error:
             raise CorruptIndexError(f"Index version '{directory}' has an unreadable {FILE_NAME}: {error}") from None
 
-    def check_compatible(self, model: str, dimension: int) -> None:
-        """Raise ``IndexMismatchError`` unless this index can serve queries embedded by ``model``."""
+    def check_compatible(self, model: str, dimension: int, backend: str) -> None:
+        """Raise ``IndexMismatchError`` unless this index can serve queries embedded by ``model`` on ``backend``."""
         if self.format_version != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"Index version {self.version} has format {self.format_version}, this citewise reads "
@@ -78,4 +80,10 @@ class Manifest:
             raise IndexMismatchError(
                 f"Index version {self.version} was built with model {self.model!r} ({self.dimension} dimensions), "
                 f"not {model!r} ({dimension}): run `{REBUILD_COMMAND}` with this model to rebuild it."
+            )
+        if self.backend != backend:
+            # int8 vectors are a little off the fp32 ones: questions must be embedded as the paragraphs were.
+            raise IndexMismatchError(
+                f"Index version {self.version} was embedded with backend {self.backend!r}, not {backend!r}: run "
+                f"`{REBUILD_COMMAND} --backend {backend}` to rebuild it, or serve it with --backend {self.backend}."
             )

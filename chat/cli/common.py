@@ -10,7 +10,12 @@ import click
 
 DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path), help="Index data directory. [default: var]")
 CORPUS = click.option("--corpus", type=click.Path(path_type=Path), help="Documents folder or file. [default: corpus]")
-MODEL = click.option("--model", help="Local sentence-transformers folder instead of the embedded model.")
+
+
+def MODEL(command):
+    """``--model`` and ``--backend``: the embedding model and the engine that runs it."""
+    command = click.option("--backend", help="Engine that runs the model: torch, onnx or onnx-int8. [default: torch]")(command)
+    return click.option("--model", help="Local sentence-transformers folder instead of the embedded model.")(command)
 
 
 def llm_options(command):

@@ -34,7 +34,8 @@ def _print_figures(figures: dict[str, float]) -> None:
 @DATA_DIR
 @MODEL
 @click.pass_context
-def command(ctx, corpus, queries_file, qrels, answers_file, unanswerable_file, run_file, depth, fusion, lexical_weight, candidates, data_dir, model):
+def command(ctx, corpus, queries_file, qrels, answers_file, unanswerable_file, run_file, depth, fusion, lexical_weight, candidates, data_dir, model,
+            backend):
     """Evaluate retrieval on a BEIR-layout collection and write a TREC run.
 
     Builds an index of CORPUS (or reuses the one already built for it), ranks DEPTH
@@ -53,14 +54,14 @@ def command(ctx, corpus, queries_file, qrels, answers_file, unanswerable_file, r
         citewise eval ... --fusion lexical --run bm25.trec
     """
     from chat.beir import read_answers, read_ids, read_qrels, read_queries, write_trec_run
+    from chat.engine import embedder_for
     from chat.evaluation import corpus_index, run_queries, summarise
-    from index import Embedder
 
-    settings = settings_from(ctx, model=model, fusion=fusion, lexical_weight=lexical_weight, candidates=candidates)
+    settings = settings_from(ctx, model=model, backend=backend, fusion=fusion, lexical_weight=lexical_weight, candidates=candidates)
     queries, judgments = read_queries(queries_file), read_qrels(qrels)
     answers = read_answers(answers_file) if answers_file else None
     unanswerable = read_ids(unanswerable_file) if unanswerable_file else set()
-    embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+    embedder = embedder_for(settings)
     index = corpus_index(corpus, data_dir, embedder, settings)
     started = time.perf_counter()
     vectors = embedder.encode(list(queries.values()), progress=True)

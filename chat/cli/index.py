@@ -18,9 +18,10 @@ def _say_waiting(pid: int | None) -> None:
 
 def lazy_embedder(settings):
     """The model, loaded only when a rebuild has something to embed."""
-    from index import Embedder, LazyEmbedder
+    from chat.engine import embedder_for
+    from index import LazyEmbedder
 
-    return LazyEmbedder(settings.model, lambda: Embedder(settings.model or None, settings.batch_size, settings.cpu_threads))
+    return LazyEmbedder(settings.model, lambda: embedder_for(settings), settings.backend)
 
 
 def rebuild_embedder(settings):
@@ -28,9 +29,10 @@ def rebuild_embedder(settings):
     checked now, before anything changes; a context manager that stops them), else ``lazy_embedder``."""
     if not settings.ray_address:
         return lazy_embedder(settings)
-    from index import RayEmbedder
+    from index import DataDir, RayEmbedder
 
-    return RayEmbedder(settings.ray_address, settings.model, settings.batch_size)
+    return RayEmbedder(settings.ray_address, settings.model, settings.batch_size, settings.backend,
+                       DataDir(settings.data_dir).models_dir)
 
 
 def rebuild_corpus(settings, embedder, force: bool, wait: bool):
@@ -72,7 +74,7 @@ def command() -> None:
 @click.option("--ray-address", metavar="ADDRESS", help="Embed on this Ray cluster (its head's host:port, or auto). [default: this machine]")
 @click.pass_context
 def rebuild(
-    ctx, corpus: Path | None, data_dir: Path | None, model: str | None, as_json: bool, no_wait: bool, force: bool, watch: bool,
+    ctx, corpus: Path | None, data_dir: Path | None, model: str | None, backend: str | None, as_json: bool, no_wait: bool, force: bool, watch: bool,
     strict: bool, ray_address: str | None,
 ) -> None:
     """Bring the index up to date with the corpus, embedding only what is new.
@@ -91,7 +93,7 @@ def rebuild(
         citewise index rebuild --watch
         citewise index rebuild --ray-address 10.0.0.5:6379
     """
-    settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model, ray_address=ray_address)
+    settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model, backend=backend, ray_address=ray_address)
     embedder = rebuild_embedder(settings)
     with embedder if settings.ray_address else nullcontext():  # the actors stop, the cluster stays
         _rebuild_and_watch(settings, embedder, force, not no_wait, as_json, watch, strict)
@@ -137,7 +139,7 @@ def _rebuild_and_watch(settings, embedder, force: bool, wait: bool, as_json: boo
 @DATA_DIR
 @MODEL
 @click.pass_context
-def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model: str | None) -> None:
+def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model: str | None, backend: str | None) -> None:
     """Build a new index version from the corpus and switch to it, even if nothing changed.
 
     The same as `citewise index rebuild --force`; texts seen before still come from the cache.
@@ -146,7 +148,7 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
     Example:
         citewise index build --corpus corpus/ --data-dir var/
     """
-    settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model)
+    settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model, backend=backend)
     manifest = rebuild_corpus(settings, lazy_embedder(settings), force=True, wait=True).manifest
     click.echo(
         f"built {manifest.version}: {manifest.documents} documents, {manifest.paragraphs} paragraphs, "

@@ -12,14 +12,14 @@ from chat.cli.common import DATA_DIR, MODEL, llm_options, require_index, setting
 @MODEL
 @llm_options
 @click.pass_context
-def command(ctx, data_dir, model, llm_url, llm_model, llm_timeout_seconds) -> None:
+def command(ctx, data_dir, model, backend, llm_url, llm_model, llm_timeout_seconds) -> None:
     """Serve the tools `ask` and `search` to an MCP client over stdin/stdout.
 
     \b
     Example (an MCP client's server entry):
         {"command": "citewise", "args": ["mcp", "--data-dir", "/srv/citewise/var"]}
     """
-    settings = settings_from(ctx, data_dir=data_dir, model=model, llm_url=llm_url, llm_model=llm_model,
+    settings = settings_from(ctx, data_dir=data_dir, model=model, backend=backend, llm_url=llm_url, llm_model=llm_model,
                              llm_timeout_seconds=llm_timeout_seconds)
     require_index(settings)
     from chat.engine import Engine

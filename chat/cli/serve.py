@@ -39,7 +39,7 @@ from chat.cli.common import CORPUS, DATA_DIR, MODEL, llm_options, require_free_p
 @MODEL
 @llm_options
 @click.pass_context
-def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, allow_hosts, data_dir, corpus, model,
+def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, allow_hosts, data_dir, corpus, model, backend,
             llm_url, llm_model, llm_timeout_seconds) -> None:
     """Serve the chat page at /, the JSON API at /api/ask (docs at /docs) and the widget.
 
@@ -66,6 +66,7 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
         data_dir=data_dir,
         corpus=corpus,
         model=model,
+        backend=backend,
         llm_url=llm_url,
         llm_model=llm_model,
         llm_timeout_seconds=llm_timeout_seconds,

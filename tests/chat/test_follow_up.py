@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chat.engine import retrieval_query
+from chat.history import check_history
 from tests.chat.in_process import app_for, call
 
 FIRST = "What did President Biden call the alliance?"
@@ -16,20 +17,20 @@ def conversation(engine) -> list[dict]:
 
 def test_a_referring_or_short_question_is_searched_with_the_previous_question():
     history = [{"role": "user", "content": FIRST}, {"role": "assistant", "content": "The cornerstone."}]
-    assert retrieval_query(FOLLOW_UP, history) == f"{FIRST} {FOLLOW_UP}"
-    assert retrieval_query("Who signed?", history) == f"{FIRST} Who signed?"
+    assert retrieval_query(FOLLOW_UP, check_history(history)) == f"{FIRST} {FOLLOW_UP}"
+    assert retrieval_query("Who signed?", check_history(history)) == f"{FIRST} Who signed?"
 
 
 def test_a_self_contained_question_is_searched_alone():
     history = [{"role": "user", "content": FIRST}]
     question = "What is the name of the annual joint military drill of Japan and America?"
-    assert retrieval_query(question, history) == question
+    assert retrieval_query(question, check_history(history)) == question
     assert retrieval_query(FOLLOW_UP, []) == FOLLOW_UP
 
 
 def test_assistant_turns_are_not_searched():
     history = [{"role": "assistant", "content": "Keen Sword is a drill."}]
-    assert retrieval_query(FOLLOW_UP, history) == FOLLOW_UP
+    assert retrieval_query(FOLLOW_UP, check_history(history)) == FOLLOW_UP
 
 
 def test_follow_up_is_answered_from_the_paragraph_of_the_earlier_topic(article_engine):

@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from chat.answer import Answer, Citation
-from chat.engine import check_history, check_question
+from chat.engine import check_question
+from chat.errors import QuestionError
+from chat.history import Turn, check_history
 from chat.server import uvicorn_options
 from chat.settings import Settings
 from tests.chat import in_process
@@ -156,9 +158,10 @@ def page_event(app, name: str) -> int:
     return next(fn_id for fn_id, fn in blocks.fns.items() if getattr(fn.fn, "__name__", "") == name)
 
 
-def test_a_page_question_counts_once_and_its_cheap_steps_never(tmp_path):
-    # Gradio chains cheap steps after an answer ("enable the text box"): were they counted, a
-    # question would count twice, and a refused step would leave the page's text box disabled.
+def test_a_page_question_counts_once_and_its_cheap_steps_in_their_own_budget(tmp_path):
+    # Gradio chains cheap steps after an answer ("enable the text box"): were they counted as
+    # requests, a question would count several times, and a refused step would leave the page's
+    # text box disabled. Uncounted, a flood of them filled Gradio's session memory (issue 14, point 2).
     app = app_for(rate_limit=2, data_dir=str(tmp_path))
     answer = {"data": ["Why?", []], "fn_index": page_event(app, "_submit_fn"), "session_hash": "s1"}
     cheap = {"data": [], "fn_index": page_event(app, "<lambda>"), "session_hash": "s1"}
@@ -167,6 +170,35 @@ def test_a_page_question_counts_once_and_its_cheap_steps_never(tmp_path):
         statuses.append(call(app, "POST", "/gradio_api/queue/join", client="10.2.2.2", json=answer).status_code)
         assert call(app, "POST", "/gradio_api/queue/join", client="10.2.2.2", json=cheap).status_code != 429
     assert statuses[:2] != [429, 429] and statuses[2] == 429, statuses
+    steps = [call(app, "POST", "/gradio_api/queue/join", client="10.2.2.3", json=cheap).status_code for _ in range(21)]
+    assert 429 not in steps[:20] and steps[20] == 429, "cheap steps get ten times the limit, then 429"
+
+
+@pytest.mark.parametrize("route", ["queue/join", "call/chat", "call/v2/chat"])
+def test_a_page_message_longer_than_a_question_is_refused_before_gradio_keeps_it(route):
+    # 1,500 page calls of 200 KB messages grew the server by 1.3 GB: Gradio keeps what a text box
+    # sends in its session state, and clearing the text box is a cheap step, never answered.
+    app = app_for(max_question_chars=1000)
+    message = "x" * 1001
+    if route == "queue/join":
+        body = {"data": [message], "fn_index": page_event(app, "_clear_and_save_textbox"), "session_hash": "s1"}
+    elif route == "call/chat":
+        body = {"data": [message, []]}
+    else:
+        body = {"message": message}
+    assert_refused(call(app, "POST", f"/gradio_api/{route}", json=body), 413, "the limit is 1000")
+    body_at_limit = json.loads(json.dumps(body).replace(message, message[:-1]))
+    assert call(app, "POST", f"/gradio_api/{route}", json=body_at_limit).status_code == 200
+
+
+def test_the_page_keeps_the_state_of_at_most_page_sessions_sessions():
+    app = app_for(page_sessions=3)
+    clear = page_event(app, "_clear_and_save_textbox")
+    for session in range(6):
+        body = {"data": ["Why?"], "fn_index": clear, "session_hash": f"s{session}"}
+        assert call(app, "POST", "/gradio_api/queue/join", json=body).status_code == 200
+    holder = next(route.app.state_holder for route in app.routes if hasattr(getattr(route, "app", None), "state_holder"))
+    assert holder.capacity == 3 and len(holder.session_data) <= 3
 
 
 def test_the_answer_function_cannot_be_called_around_the_queue():
@@ -270,4 +302,18 @@ def test_the_api_reference_loads_nothing_from_elsewhere():
 def test_history_is_cut_to_its_last_turns_and_each_turn_to_a_bound():
     turns = [{"role": "user", "content": f"q{i}"} for i in range(200_000)] + [{"role": "user", "content": "y" * 100_000}]
     kept = check_history(turns)
-    assert len(kept) == 20 and kept[-2]["content"] == "q199999" and len(kept[-1]["content"]) == 4000
+    assert len(kept) == 20 and kept[-2].content == "q199999" and len(kept[-1].content) == 4000
+
+
+def test_history_is_checked_once_where_it_enters():
+    # Turns the API parsed are taken as they are; plain dicts (the library, MCP, the page) are checked
+    # against the same model, a malformed or unreadable one refused with the turn's number.
+    parsed = [Turn(role="user", content="What is the treaty?")]
+    assert check_history(parsed)[0] is parsed[0]
+    with pytest.raises(QuestionError, match="history turn 2 is malformed: each turn needs"):
+        check_history([{"role": "user", "content": "a"}, {"role": "system", "content": "b"}])
+    with pytest.raises(QuestionError, match="history turn 1 is malformed: its content holds a lone surrogate"):
+        check_history([{"role": "user", "content": "\ud800"}])
+    app = app_for()
+    surrogate = '{"question": "Why?", "history": [{"role": "user", "content": "\\ud800"}]}'
+    assert_refused(call(app, "POST", "/api/ask", content=surrogate, headers={"Content-Type": "application/json"}), 422, "lone surrogate")

@@ -117,3 +117,20 @@ def test_settings_check_origins_with_the_pattern_the_server_uses():
     from chat import settings, widget
 
     assert widget.ORIGIN is settings.ORIGIN
+
+
+def test_the_backend_comes_from_the_environment_and_a_wrong_one_names_the_valid_ones():
+    from chat.settings import load_settings
+
+    assert load_settings(environ={"CITEWISE_BACKEND": "onnx-int8"}).backend == "onnx-int8"
+    with pytest.raises(ValueError, match="torch, onnx, onnx-int8"):
+        load_settings(environ={"CITEWISE_BACKEND": "onnx_int8"})
+
+
+@pytest.mark.parametrize("command", [["ask"], ["serve"], ["mcp"], ["eval"], ["index", "rebuild"], ["index", "build"]])
+def test_every_command_that_takes_a_model_takes_its_backend(command):
+    from click.testing import CliRunner
+
+    from chat.cli import cli
+
+    assert "--backend" in CliRunner().invoke(cli, [*command, "--help"]).output

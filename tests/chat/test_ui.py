@@ -61,9 +61,11 @@ def test_document_markup_on_the_page_is_text(page_client):
 
 
 @pytest.mark.slow  # a live server
-def test_a_bad_question_gets_a_message_not_an_error(page_client, open_server):
-    message, _panel = page_client.predict("x" * 1001, api_name="/chat")
-    assert "the limit is 1000" in message
+def test_a_question_over_the_limit_is_refused_with_the_limit_before_gradio_queues_it(page_client, open_server):
+    # The page's own text box stops at the limit (max_length); any other client gets a 413 that says it.
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        page_client.predict("x" * 1001, api_name="/chat")
+    assert refused.value.response.status_code == 413 and "the limit is 1000" in refused.value.response.text
 
 
 @pytest.mark.slow  # a live server

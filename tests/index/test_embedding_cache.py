@@ -27,6 +27,14 @@ def test_each_model_has_its_own_cache(tmp_path):
     assert set(EmbeddingCache(tmp_path, "model/a").get_many([text_key("x")])) == {text_key("x")}
 
 
+def test_each_backend_has_its_own_cache_and_torch_keeps_the_file_it_had(tmp_path):
+    # int8 vectors are a little off the fp32 ones: a cache shared by backends would mix them in one index.
+    EmbeddingCache(tmp_path, "model/a").put_many([text_key("x")], np.ones((1, 4), dtype=np.float32))
+    assert EmbeddingCache(tmp_path, "model/a", "onnx-int8").get_many([text_key("x")]) == {}
+    assert EmbeddingCache(tmp_path, "model/a", "torch").path.name == "model_a.sqlite"
+    assert EmbeddingCache(tmp_path, "model/a", "onnx-int8").path != EmbeddingCache(tmp_path, "model/a", "onnx").path
+
+
 def test_vectors_of_another_length_replace_the_old_ones(tmp_path):
     cache = EmbeddingCache(tmp_path, "m")
     cache.put_many([text_key("x")], np.ones((1, 4), dtype=np.float32))
