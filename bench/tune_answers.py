@@ -34,7 +34,7 @@ from chat.doubt import MODEL_FILE, SIGNALS, DoubtModel
 from chat.evaluation import corpus_index
 from chat.question import Part, wanted_kind
 from chat.settings import Settings
-from index import Embedder
+from index import SENTENCE_VECTOR_MODES, Embedder
 
 DOUBT_GRID = tuple(round(t, 2) for t in np.arange(0.30, 1.001, 0.02))
 
@@ -100,8 +100,10 @@ def main() -> None:
     parser.add_argument("--max-refused", type=float, default=0.10, help="Answerable SQuAD 2.0 DEV questions that may be refused.")
     parser.add_argument("--min-answer-first", type=float, default=0.70, help="SQuAD v1.1 DEV answer in the first sentence, at least.")
     parser.add_argument("--held-out", action="store_true", help="Only print the shipped model's curve on the TEST halves; choose nothing.")
+    parser.add_argument("--sentence-vectors", choices=SENTENCE_VECTOR_MODES, default=Settings().sentence_vectors,
+                        help="How the eval indexes embed sentences (the setting sentence_vectors).")
     args = parser.parse_args()
-    settings = Settings()
+    settings = Settings().with_overrides(sentence_vectors=args.sentence_vectors)
     embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
     if args.held_out:
         model = DoubtModel.load(MODEL_FILE)

@@ -56,7 +56,9 @@ def corpus_index(corpus: Path, data_dir: Path | None, embedder: Embedder, settin
     chunking = {"max_words": settings.max_words}
     if data.current() is not None:
         manifest = Manifest.load(data.current_path())
-        if manifest.corpus_fingerprint == fingerprint and manifest.chunking == chunking:
+        if (manifest.corpus_fingerprint, manifest.chunking, manifest.sentence_vectors) == (
+            fingerprint, chunking, settings.sentence_vectors
+        ):
             try:
                 index = load_index(data, embedder)
                 log.info("reusing index %s in %s (%d paragraphs)", manifest.version, data.root, len(index))
@@ -64,7 +66,7 @@ def corpus_index(corpus: Path, data_dir: Path | None, embedder: Embedder, settin
             except IndexMismatchError:
                 pass  # built with another model or format: build anew below
     build_index(paragraphs, data, embedder, chunking, len(reading.documents), settings.keep_versions,
-                build_threads=settings.build_threads)
+                build_threads=settings.build_threads, sentence_vectors=settings.sentence_vectors)
     return load_index(data, embedder)
 
 

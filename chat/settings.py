@@ -63,6 +63,11 @@ class Settings:
         0, "CPU threads a build (index build/rebuild, serve's first build, eval) embeds its batches with; 0 uses every core "
         "(os.cpu_count()). Set for the length of the build only: questions go on with cpu_threads."
     )
+    sentence_vectors: str = _setting(
+        "alone", "How a build embeds sentences: alone (each its own model pass) or pooled (mean-pooled from its paragraph's "
+        "one pass: builds take about a third of the time, but a few more answerable questions are refused; "
+        "docs/quality.md). Changing it rebuilds the index."
+    )
     exact_search_limit: int = _setting(
         20_000, "Paragraphs above which the dense index is approximate (FAISS IVF): search cost grows with about the square "
         "root of the corpus instead of its size, for a recall@10 of 0.95 or more (bench/RESULTS.md)."
@@ -171,12 +176,14 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        from index import BACKENDS, FUSION_METHODS
+        from index import BACKENDS, FUSION_METHODS, SENTENCE_VECTOR_MODES
 
         if self.fusion not in FUSION_METHODS:
             raise SettingsError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
         if self.backend not in BACKENDS:
             raise SettingsError(f"Invalid backend: {self.backend!r}. Valid values are: {', '.join(BACKENDS)}.")
+        if self.sentence_vectors not in SENTENCE_VECTOR_MODES:
+            raise SettingsError(f"Invalid sentence_vectors: {self.sentence_vectors!r}. Valid values are: {SENTENCE_VECTOR_MODES}.")
         for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt", "llm_min_support"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")

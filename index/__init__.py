@@ -24,7 +24,7 @@ from index.faiss_store import FaissOptions, FaissStore
 from index.fusion import FUSION_METHODS
 from index.lazy_embedder import LazyEmbedder
 from index.lexical_store import LexicalStore
-from index.manifest import FORMAT_VERSION, Manifest
+from index.manifest import FORMAT_VERSION, SENTENCE_VECTOR_MODES, Manifest
 from index.metrics import evaluate_run
 from index.ray_embedder import RayEmbedder
 from index.search_index import Hit, SearchIndex
@@ -36,6 +36,7 @@ __all__ = [
     "FORMAT_VERSION",
     "FUSION_METHODS",
     "REBUILD_COMMAND",
+    "SENTENCE_VECTOR_MODES",
     "BuildLock",
     "BuildReport",
     "CacheUnavailableError",

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ModelNotFoundError
+from index.pooling import one_pass_vectors
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,46 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_vectors(self, texts: list[str], threads: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per text: the model's output token embeddings (float32, ``(n_tokens, dim)``: every attended
+        token, [CLS]/[SEP] included, exactly what the model's mean pooling averages) and each token's
+        character offsets into the text (int, ``(n_tokens, 2)``; ``(0, 0)`` for special tokens).
+        Texts are truncated at the model's ``max_seq_length``, as ``encode`` truncates them.
+
+        Batched longest first, as ``encode`` batches (less padding); ``threads`` as in ``encode``.
+        """
+        if threads is not None:
+            with process_threads(build_thread_count(threads)):
+                if self._engine:
+                    return self._engine.token_vectors(texts, build_thread_count(threads))
+                return self.token_vectors(texts)
+        if self._engine:
+            return self._engine.token_vectors(texts)
+        import torch
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        results: list[tuple[np.ndarray, np.ndarray]] = [None] * len(texts)  # type: ignore[list-item]
+        for start in range(0, len(texts), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            features = self._model.tokenizer(
+                [texts[i] for i in rows], padding=True, truncation="longest_first",
+                max_length=self._model.max_seq_length, return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = features.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                tokens = self._model.forward(dict(features))["token_embeddings"].float().numpy()
+            attended = features["attention_mask"].numpy().astype(bool)
+            for row, i in enumerate(rows):
+                results[i] = (np.ascontiguousarray(tokens[row][attended[row]]), offsets[row][attended[row]])
+        return results
+
+    def embed_paragraphs(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], threads: int | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Unit vectors of ``texts`` and of each one's sentence ``spans``, one model pass per text
+        (``pooling.one_pass_vectors``)."""
+        return one_pass_vectors(self, texts, spans, threads)
 
     def __repr__(self) -> str:
         return (f"Embedder(model={str(self.path)!r}, batch_size={self.batch_size}, threads={self.threads}, "

@@ -1,5 +1,9 @@
 """Vectors already computed, keyed by model, backend and text hash, so a rebuild embeds only new text.
 
+A paragraph's vector is keyed by its text, and so is a sentence's embedded on its own; a sentence
+vector pooled from its paragraph's pass (``sentence_vectors = "pooled"``) by the paragraph's text
+and the sentence's span (``span_key``).
+
 One SQLite file per model and backend under ``<data_dir>/cache/`` (torch's keeps the model's name alone,
 as before there were other backends). SQLite makes every write a
 transaction: a process killed mid-write leaves the cache as it was before that write,
@@ -32,6 +36,12 @@ _LOOKUP_CHUNK = 500
 def text_key(text: str) -> bytes:
     """The cache key of a text: the first 16 bytes of its SHA-256."""
     return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
+def span_key(text: str, span: tuple[int, int]) -> bytes:
+    """The cache key of the vector of ``text[start:end]`` pooled from ``text``'s own model pass:
+    it depends on the whole text, not on the span's characters alone."""
+    return hashlib.sha256(f"{span[0]}:{span[1]}\x00{text}".encode()).digest()[:16]
 
 
 def _file_name(model: str, backend: str) -> str:
@@ -168,8 +178,8 @@ class EmbeddingCache:
 class CachedEmbedder:
     """An embedder that asks the cache first and the model only for texts it has never seen.
 
-    It encodes like ``Embedder`` (same ``name``, ``backend``, ``dimension`` and ``encode``) and
-    counts in ``embedded`` how many texts actually went through the model. With a
+    It encodes like ``Embedder`` (same ``name``, ``backend``, ``dimension``, ``encode`` and
+    ``embed_paragraphs``) and counts in ``embedded`` how many vectors the model computed. With a
     ``LazyEmbedder``, the model is loaded only if some text is not in the cache.
 
     Args:
@@ -202,3 +212,27 @@ class CachedEmbedder:
             vectors.update(zip(missing, computed))
             self.embedded += len(missing)
         return np.stack([vectors[key] for key in keys]).astype(np.float32, copy=False)
+
+    def embed_paragraphs(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], threads: int | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As ``Embedder.embed_paragraphs``; a paragraph goes through the model (once, however often it
+        is given) unless its vector and all its sentences' are cached, and they are stored before returning."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        keys = [(text_key(text), *(span_key(text, span) for span in ps)) for text, ps in zip(texts, spans)]
+        vectors = self.cache.get_many({key for row in keys for key in row})
+        missing = {row: i for i, row in enumerate(keys) if any(key not in vectors for key in row)}
+        if missing:
+            rows = list(missing.values())
+            paragraph_vectors, sentence_vectors = self.embedder.embed_paragraphs(
+                [texts[i] for i in rows], [spans[i] for i in rows], threads=threads
+            )
+            computed = [vector for whole, parts in zip(paragraph_vectors, sentence_vectors) for vector in (whole, *parts)]
+            new_keys = [key for row in missing for key in row]
+            self.cache.put_many(new_keys, np.stack(computed))
+            vectors.update(zip(new_keys, computed))
+            self.embedded += len(new_keys)
+        paragraphs = np.stack([vectors[row[0]] for row in keys]).astype(np.float32, copy=False)
+        sentences = [np.array([vectors[key] for key in row[1:]], dtype=np.float32).reshape(-1, self.dimension) for row in keys]
+        return paragraphs, sentences

@@ -48,5 +48,10 @@ class LazyEmbedder:
     def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
         return self._model().encode(texts, threads=threads)
 
+    def embed_paragraphs(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], threads: int | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self._model().embed_paragraphs(texts, spans, threads=threads)
+
     def __repr__(self) -> str:
         return f"LazyEmbedder({self.name!r}, loaded={self.loaded})"

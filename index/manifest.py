@@ -13,7 +13,11 @@ from index.errors import REBUILD_COMMAND, CorruptIndexError, IndexMismatchError
 # 2: the manifest holds the SHA-256 of every part (``checksums``); format 1 had none.
 # 3: sentence vectors are float16 (half the memory of a loaded index); format 2 kept them float32.
 # 4: a paragraph record holds its ``page`` (PDF page, slide number, or null); format 3 had none.
+# How a version's sentence vectors were made is the manifest's ``sentence_vectors`` field, not a format:
+# a manifest without it (written before the field) reads as "alone", which is what built it.
 FORMAT_VERSION = 4
+# "alone": each sentence embedded on its own; "pooled": mean-pooled from its paragraph's own pass (``index.pooling``).
+SENTENCE_VECTOR_MODES = ("alone", "pooled")
 FILE_NAME = "manifest.json"
 
 
@@ -48,6 +52,8 @@ class Manifest:
     checksums: dict = field(default_factory=dict)
     # Corpus files left out of this version, each {"file": ..., "reason": ...}: nothing is skipped silently.
     skipped: list = field(default_factory=list)
+    # One of SENTENCE_VECTOR_MODES; a version built one way is rebuilt when asked for the other.
+    sentence_vectors: str = "alone"
 
     def save(self, directory: Path) -> None:
         (Path(directory) / FILE_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")

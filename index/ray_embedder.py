@@ -1,6 +1,6 @@
-"""Embedding on a Ray cluster: a rebuild's new texts fanned out over one model actor per CPU of the cluster.
+"""Embedding on a Ray cluster: a rebuild's new paragraphs fanned out over one model actor per CPU of the cluster.
 
-Ray actors, not Ray Data: the builder hands the model 512 texts at a time so that each chunk
+Ray actors, not Ray Data: the builder hands the model 512 paragraphs at a time so that each chunk
 reaches the embedding cache as soon as it is done (a killed rebuild keeps them), and a Ray
 Data pipeline per chunk would start its actor pool, and load the model, for every chunk.
 The actors here are started once per rebuild (or once per ``--watch``) and keep their model.
@@ -76,6 +76,9 @@ class _ModelActor:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._embedder.encode(texts)
+
+    def embed_paragraphs(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self._embedder.embed_paragraphs(texts, spans)
 
 
 class RayEmbedder:
@@ -207,14 +210,33 @@ class RayEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         batches = [texts[start : start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
-        results: list[np.ndarray | None] = [None] * len(batches)
+        results = self._run(batches, lambda actor, batch: actor.encode.remote(batch))
+        return np.ascontiguousarray(np.concatenate(results), dtype=np.float32)
+
+    def embed_paragraphs(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], threads: int | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As ``Embedder.embed_paragraphs``, ``batch_size`` paragraphs per actor call (the same
+        one-pass pooling runs in the actors). ``threads`` is not used, as in ``encode``."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        batches = [(texts[start : start + self.batch_size], spans[start : start + self.batch_size])
+                   for start in range(0, len(texts), self.batch_size)]
+        results = self._run(batches, lambda actor, batch: actor.embed_paragraphs.remote(*batch))
+        paragraphs = np.ascontiguousarray(np.concatenate([whole for whole, _ in results]), dtype=np.float32)
+        return paragraphs, [sentences for _, parts in results for sentences in parts]
+
+    def _run(self, batches: list, submit) -> list:
+        """Each batch's result, in order, from ``submit(actor, batch)`` on the idle actors; a batch
+        whose actor is lost goes to another."""
+        results: list = [None] * len(batches)
         waiting = deque(range(len(batches)))
         idle = list(self._pool())
         running: dict = {}
         while waiting or running:
             while waiting and idle:
                 number, actor = waiting.popleft(), idle.pop()
-                running[actor.encode.remote(batches[number])] = (number, actor)
+                running[submit(actor, batches[number])] = (number, actor)
             if not running:
                 raise self._no_actor_left()
             done, _ = self._ray.wait(list(running), num_returns=1)
@@ -229,7 +251,7 @@ class RayEmbedder:
                     continue
                 idle.append(actor)
                 self.embedded_batches += 1
-        return np.ascontiguousarray(np.concatenate(results), dtype=np.float32)
+        return results
 
     def close(self) -> None:
         """Stop the actors and disconnect (the cluster itself keeps running)."""

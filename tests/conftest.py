@@ -67,6 +67,7 @@ def build_corpus_index(corpus: Path, data_dir: Path, embedder, settings) -> Path
         keep_versions=settings.keep_versions,
         progress=False,
         build_threads=settings.build_threads,
+        sentence_vectors=settings.sentence_vectors,
     )
     return data_dir
 
@@ -79,6 +80,13 @@ def article_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
     """
     data_dir = tmp_path_factory.mktemp("article") / "var"
     return build_corpus_index(CORPUS, data_dir, embedder, settings_for(data_dir))
+
+
+@pytest.fixture(scope="session")
+def article_pooled_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
+    """As ``article_data_dir``, its sentence vectors pooled from their paragraph's pass (``sentence_vectors = "pooled"``)."""
+    data_dir = tmp_path_factory.mktemp("article-pooled") / "var"
+    return build_corpus_index(CORPUS, data_dir, embedder, settings_for(data_dir, sentence_vectors="pooled"))
 
 
 # A paragraph on a topic nothing else mentions, whose sentences carry markup that would run

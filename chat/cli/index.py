@@ -53,6 +53,7 @@ def rebuild_corpus(settings, embedder, force: bool, wait: bool):
         dense_options=FaissOptions(settings.exact_search_limit, settings.ivf_lists, settings.ivf_probes),
         build_threads=settings.build_threads,
         skipped=skipped_files(reading, Path(settings.corpus)),
+        sentence_vectors=settings.sentence_vectors,
     )
 
 

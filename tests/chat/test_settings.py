@@ -40,6 +40,7 @@ def test_environment_lists_are_comma_separated():
         ({"CITEWISE_TOPK": "3"}, "Invalid setting 'CITEWISE_TOPK'"),
         ({"CITEWISE_TOP_K": "three"}, "Invalid value for top_k: 'three' is not a int"),
         ({"CITEWISE_FUSION": "magic"}, "Invalid fusion: 'magic'"),
+        ({"CITEWISE_SENTENCE_VECTORS": "mixed"}, "Invalid sentence_vectors: 'mixed'"),
         ({"CITEWISE_LEXICAL_WEIGHT": "2"}, "between 0 and 1"),
     ],
 )

@@ -112,22 +112,24 @@ def _threads_of_each_forward_pass(embedder):
     return seen, handle
 
 
-def test_a_build_embeds_on_build_threads_and_questions_go_back_to_the_serving_count(tmp_path, embedder):
+# "alone": paragraphs, then sentences; "pooled": one pass gives both.
+@pytest.mark.parametrize("sentence_vectors, passes", [("alone", 2), ("pooled", 1)])
+def test_a_build_embeds_on_build_threads_and_questions_go_back_to_the_serving_count(tmp_path, embedder, sentence_vectors, passes):
     import torch
 
     assert embedder.threads == 1
     seen, handle = _threads_of_each_forward_pass(embedder)
     try:
         build_index(paragraphs_of("Trade grew in 1960. The treaty was signed.", "Ships sailed west."), DataDir(tmp_path),
-                    embedder, {"max_words": 180}, 1, 5, progress=False, build_threads=3)
+                    embedder, {"max_words": 180}, 1, 5, progress=False, build_threads=3, sentence_vectors=sentence_vectors)
         during = list(seen)
         seen.clear()
         embedder.encode(["When was the treaty signed?"])
         question = list(seen)
     finally:
         handle.remove()
-    # Paragraphs, then sentences, on the build's 3 threads (the self-query comes from the cache).
-    assert len(during) == 2 and set(during) == {(3, 3)}
+    # On the build's 3 threads (the self-query comes from the cache).
+    assert len(during) == passes and set(during) == {(3, 3)}
     # The process is back on the serving count, and a question runs on it.
     assert question == [(1, 1)] and torch.get_num_threads() == 1
 

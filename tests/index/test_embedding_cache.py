@@ -84,3 +84,26 @@ def test_a_cache_that_cannot_be_opened_fails_the_build_and_is_not_deleted(tmp_pa
     with pytest.raises(CacheUnavailableError, match="vectors are kept.*run the rebuild again"):
         EmbeddingCache(tmp_path, "m")
     assert path.is_dir(), "nothing is deleted on an error that is not damage"
+
+
+def test_a_paragraph_is_embedded_once_with_its_sentences_and_a_cached_one_loads_no_model(tmp_path, embedder):
+    from index import LazyEmbedder
+
+    texts = ["Trade grew in 1960. The treaty was signed.", "Ships sailed west."]
+    spans = [[(0, 19), (20, 42)], [(0, 18)]]
+    warm = CachedEmbedder(embedder, EmbeddingCache(tmp_path, embedder.name))
+    paragraphs, sentences = warm.embed_paragraphs(texts + texts[:1], spans + spans[:1])
+    assert warm.embedded == 5, "two paragraphs and their three sentences; the repeated paragraph is embedded once"
+    fresh_paragraphs, fresh_sentences = embedder.embed_paragraphs(texts, spans)
+    np.testing.assert_array_equal(paragraphs[:2], fresh_paragraphs)
+    for ours, theirs in zip(sentences, fresh_sentences + fresh_sentences[:1]):
+        np.testing.assert_array_equal(ours, theirs)
+    lazy = LazyEmbedder("", lambda: embedder)
+    cold = CachedEmbedder(lazy, EmbeddingCache(tmp_path, embedder.name))
+    again, again_sentences = cold.embed_paragraphs(texts[::-1], spans[::-1])
+    np.testing.assert_array_equal(again, paragraphs[[1, 0]])
+    np.testing.assert_array_equal(again_sentences[1], sentences[0])
+    assert cold.embedded == 0 and not lazy.loaded
+    # The same sentence span in another paragraph is another vector: it is pooled from that paragraph's pass.
+    cold.embed_paragraphs(["Trade grew in 1960. The treaty was not signed."], [[(0, 19), (20, 46)]])
+    assert cold.embedded == 3 and lazy.loaded

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index import REBUILD_COMMAND, DataDir, Embedder, IndexMismatchError, Manifest, load_index, rebuild_index
-from ingest import read_corpus, split_paragraphs
+from ingest import read_corpus, split_paragraphs, split_sentences
 from tests.conftest import CORPUS, DATA
 
 QUESTIONS = [json.loads(line)["question"] for line in (DATA / "article_questions.jsonl").read_text().splitlines() if line.strip()]
@@ -73,6 +73,18 @@ def test_token_vectors_are_what_encode_pools_with_offsets_into_the_text(onnx_emb
         words = [text[start:end].lower() for start, end in offsets[1:-1]]
         assert all(word and not word.isspace() for word in words) and "".join(words) in text.lower().replace(" ", "")
     assert len(engine.token_vectors(["word " * 400])[0][0]) == 256  # max_seq_length, as torch truncates
+
+
+def test_pooled_sentence_vectors_on_onnx_are_torchs(onnx_embedders, embedder, paragraphs):
+    if embedder.backend != "torch":
+        pytest.skip("compares with the torch backend")
+    texts = paragraphs[:6]
+    spans = [split_sentences(text) for text in texts]
+    ours, our_sentences = onnx_embedders["onnx"].embed_paragraphs(texts, spans, threads=2)
+    theirs, their_sentences = embedder.embed_paragraphs(texts, spans, threads=2)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    for mine, torchs in zip(our_sentences, their_sentences):
+        np.testing.assert_allclose(mine, torchs, atol=1e-5)
 
 
 def test_a_second_load_reuses_the_cached_files(onnx_embedders, models_dir):

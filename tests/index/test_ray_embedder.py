@@ -18,7 +18,7 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 from chat.cli import cli  # noqa: E402
 from chat.cli.index import rebuild_corpus  # noqa: E402
 from index import DataDir, EmbeddingCache, RayClusterError, RayEmbedder, load_index  # noqa: E402
-from index.embedding_cache import text_key  # noqa: E402
+from index.builder import index_texts, sentence_cache_keys  # noqa: E402
 from tests.conftest import CORPUS, DATA  # noqa: E402
 from tests.index.test_rebuild import synthetic_corpus  # noqa: E402
 
@@ -45,11 +45,11 @@ def vectors_of(data_dir) -> tuple[np.ndarray, np.ndarray]:
     """The float32 vectors of a version's paragraphs (from FAISS) and sentences (from the embedding cache: the
     version keeps them as float16, where a difference of 1e-7 can round to the next step)."""
     index = load_index(DataDir(data_dir))
-    sentences = [p.text[start:end] for p, spans in zip(index.paragraphs, index.spans) for start, end in spans]
+    keys = sentence_cache_keys(*index_texts(index.paragraphs, index.spans), index.manifest.sentence_vectors)
     cache = EmbeddingCache(data_dir / "cache", index.manifest.model)
     try:
-        cached = cache.get_many(text_key(text) for text in sentences)
-        sentence_vectors = np.stack([cached[text_key(text)] for text in sentences])
+        cached = cache.get_many(keys)
+        sentence_vectors = np.stack([cached[key] for key in keys])
     finally:
         cache.close()
     return index.dense.vectors(np.arange(len(index.paragraphs))), sentence_vectors
@@ -85,6 +85,17 @@ def test_a_rebuild_on_the_cluster_matches_a_local_build(cluster, article_data_di
     for question in questions:
         ours, theirs = ask_distributed(question).to_dict(), ask_local(question).to_dict()
         assert (ours["answer"], ours["citations"]) == (theirs["answer"], theirs["citations"]), question
+
+
+def test_pooled_sentence_vectors_on_the_cluster_match_a_local_pooled_build(cluster, article_pooled_data_dir, tmp_path, monkeypatch):
+    data_dir = tmp_path / "var"
+    monkeypatch.setenv("CITEWISE_SENTENCE_VECTORS", "pooled")
+    result = CliRunner().invoke(
+        cli, ["index", "rebuild", "--json", "--corpus", str(CORPUS), "--data-dir", str(data_dir), "--ray-address", cluster.address]
+    )
+    assert result.exit_code == 0, result.output
+    assert load_index(DataDir(data_dir)).manifest.sentence_vectors == "pooled"
+    assert_same_vectors(data_dir, article_pooled_data_dir)
 
 
 def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cluster, tmp_path, embedder):
