@@ -5,6 +5,7 @@ Both run as commands in their own fresh process, timed from outside (Python, imp
 load included in both): the floor is ``SentenceTransformer(path).encode(documents, batch_size=32)``
 with torch's default threads; the build is the real CLI with its defaults, from an empty data
 directory (no embedding cache). They alternate, floor first and last, so drift hits both alike.
+The opt-in fast options (``FAST_OPTIONS``) are built the same way, each followed by a floor.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from index import DataDir, default_model_path, load_index
 log = logging.getLogger(__name__)
 
 FLOOR_BATCH = 32  # sentence-transformers' own default
+# Settings that build faster and are not (yet) the default, timed beside it: one model pass per
+# paragraph, then that on ONNX Runtime (its first use, into an empty data directory, exports the model).
+FAST_OPTIONS = {
+    "sentence_vectors pooled": {"CITEWISE_SENTENCE_VECTORS": "pooled"},
+    "sentence_vectors pooled, backend onnx-int8": {"CITEWISE_SENTENCE_VECTORS": "pooled", "CITEWISE_BACKEND": "onnx-int8"},
+}
 # What a user would write: load the shipped model, embed every document's text, nothing else.
 _FLOOR_SCRIPT = """
 import json, sys, time
@@ -42,10 +49,10 @@ def _environment() -> dict[str, str]:
     return {**environment, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
-def _command(args: list[str], cwd: Path) -> tuple[float, dict]:
-    """Seconds ``args`` takes, and the JSON object it prints last."""
+def _command(args: list[str], cwd: Path, settings: dict[str, str] | None = None) -> tuple[float, dict]:
+    """Seconds ``args`` takes (with ``settings`` as CITEWISE_* variables), and the JSON object it prints last."""
     with stopwatch() as elapsed:
-        done = subprocess.run(args, cwd=cwd, env=_environment(), capture_output=True, text=True)
+        done = subprocess.run(args, cwd=cwd, env={**_environment(), **(settings or {})}, capture_output=True, text=True)
         seconds = elapsed()
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed with {done.returncode}:\n{done.stderr[-4000:]}")
@@ -57,10 +64,16 @@ def _floor(subset: Subset, work: Path) -> tuple[float, dict]:
     return _command([sys.executable, "-c", _FLOOR_SCRIPT, str(subset.corpus), model, str(FLOOR_BATCH)], work)
 
 
-def _rebuild(subset: Subset, data_dir: Path, *flags: str) -> tuple[float, dict]:
+def _rebuild(subset: Subset, data_dir: Path, *flags: str, settings: dict[str, str] | None = None) -> tuple[float, dict]:
     citewise = str(Path(sys.executable).parent / "citewise")
     command = [citewise, "index", "rebuild", "--corpus", str(subset.corpus), "--data-dir", str(data_dir), "--json", *flags]
-    return _command(command, data_dir.parent)
+    return _command(command, data_dir.parent, settings)
+
+
+def _onnx_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def run(subset: Subset, data_dir: Path) -> dict:
@@ -77,6 +90,15 @@ def run(subset: Subset, data_dir: Path) -> dict:
     floor_seconds, floor_inside = _floor(subset, work)
     floors.append((floor_seconds, floor_inside["encode_seconds"]))
     log.info("floor: %.1f s (encode %.1f s)", *floors[-1])
+    fast = {}
+    for name, settings in FAST_OPTIONS.items():
+        if "CITEWISE_BACKEND" in settings and not _onnx_installed():
+            log.info("%s: not measured (the onnx extra is not installed)", name)
+            continue
+        fast[name], _ = _rebuild(subset, data_dir.with_name(f"{data_dir.name}-{len(fast) + 1}"), settings=settings)
+        floor_seconds, floor_inside = _floor(subset, work)
+        floors.append((floor_seconds, floor_inside["encode_seconds"]))
+        log.info("%s: %.1f s; floor: %.1f s", name, fast[name], floor_seconds)
     unchanged_seconds, unchanged = _rebuild(subset, data_dir)
     cached_seconds, cached = _rebuild(subset, data_dir, "--force")
     manifest = load_index(DataDir(data_dir)).manifest
@@ -95,6 +117,7 @@ def run(subset: Subset, data_dir: Path) -> dict:
         "build_seconds": build_seconds,
         "build_reported_seconds": built["seconds"],
         "ratio": build_seconds / floor_mean,
+        "fast_options": {name: {"seconds": seconds, "ratio": seconds / floor_mean} for name, seconds in fast.items()},
         "ratio_inside": built["seconds"] / encode_mean,
         "floor_documents_per_s": manifest.documents / floor_mean,
         "build_documents_per_s": manifest.documents / build_seconds,
