@@ -78,10 +78,10 @@ def version_text_keys(directory: Path) -> set[bytes]:
 
 
 def corpus_fingerprint(paragraphs: list[Paragraph]) -> str:
-    """A short digest of the paragraphs (ids and content), stored in the manifest."""
+    """A hash of every paragraph's key and content: equal fingerprints, equal corpora."""
     digest = hashlib.sha256()
-    for p in paragraphs:
-        digest.update(f"{p.id}\x00{p.hash}\n".encode())
+    for paragraph in paragraphs:
+        digest.update(f"{paragraph.key}\t{paragraph.hash}\n".encode())
     return digest.hexdigest()[:16]
 
 
