@@ -24,6 +24,12 @@ _VERSION = re.compile(r"v([0-9]{4,})")
 _POINTER_BYTES = 64
 
 
+def file_name_part(name: str) -> str:
+    """``name`` (a model's, say) as part of a file or folder name in the data directory: each run of
+    anything but letters, digits, ``.``, ``_`` and ``-`` becomes one ``_``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
+
+
 def _fsync_directory(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:

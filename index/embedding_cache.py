@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.data_dir import file_name_part
 from index.errors import CacheUnavailableError, DamagedCacheError
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ def span_key(text: str, span: tuple[int, int]) -> bytes:
 
 
 def _file_name(model: str, backend: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model if backend == "torch" else f"{model}@{backend}").strip("_") or "model"
-    return f"{slug}.sqlite"
+    name = model if backend == "torch" else f"{model}@{backend}"
+    return f"{file_name_part(name)}.sqlite"
 
 
 class EmbeddingCache:

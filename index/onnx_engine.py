@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.data_dir import file_name_part
 from index.errors import ModelNotFoundError
 
 log = logging.getLogger(__name__)
@@ -157,17 +157,13 @@ def _quantize(source: Path, target: Path) -> None:
     _replace_atomically(write, target)
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
-
-
 def export_model(model_path: Path, name: str, models_dir: Path, quantized: bool, *, replace: bool = False) -> Path:
     """The cached ONNX file of the model ``name`` at ``model_path`` (int8 if ``quantized``), exported now if missing.
 
     ``replace`` makes that file again even if it is there (it was found damaged); the int8 file is made
     from the fp32 one, which is exported again too if it cannot be read.
     """
-    folder = Path(models_dir) / f"{_slug(name)}-{source_hash(model_path)}"
+    folder = Path(models_dir) / f"{file_name_part(name)}-{source_hash(model_path)}"
     folder.mkdir(parents=True, exist_ok=True)
     fp32, int8 = folder / FP32_FILE, folder / INT8_FILE
     if not fp32.is_file() or (replace and not quantized):
