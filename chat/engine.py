@@ -29,13 +29,18 @@ def _visible(text: str) -> bool:
     return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
+def check_length(question: str, max_chars: int) -> None:
+    """Refuse a question over ``max_chars`` characters with a ``QuestionTooLongError`` (413): a limit, not a mistake."""
+    if len(question) > max_chars:
+        raise QuestionTooLongError(f"The question is {len(question)} characters long; the limit is {max_chars}.")
+
+
 def check_question(question: object, max_chars: int) -> str:
     """The question, stripped, or a ``QuestionError`` saying what is wrong with it."""
     if not isinstance(question, str):
         raise QuestionError(f"The question must be a string, not {type(question).__name__}.")
     question = question.strip()
-    if len(question) > max_chars:
-        raise QuestionTooLongError(f"The question is {len(question)} characters long; the limit is {max_chars}.")
+    check_length(question, max_chars)
     check_readable(question, "The question")
     if not _visible(question):
         raise QuestionError("The question is empty: ask something about the documents.")
@@ -65,7 +70,6 @@ def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
     if index.dense.approximate:
         index.dense.probes = settings.ivf_probes
     return index
-
 
 
 def embedder_for(settings: Settings) -> Embedder:

@@ -19,8 +19,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from chat.engine import Engine
-from chat.errors import QuestionError, QuestionTooLongError
+from chat.engine import Engine, check_length
+from chat.errors import QuestionError
 from chat.generation import Checked, Token
 from chat.feedback import FeedbackLog, ShownAnswers
 from chat.render import answer_id_of, escape, escape_text, render_answer, render_draft, render_panel, sentence_count
@@ -271,8 +271,8 @@ class PageEvents:
         else:  # the inputs by position, in ``data``
             inputs = event.get("data") if isinstance(event.get("data"), list) else []
         for value in inputs:
-            if isinstance(value, str) and len(value) > self.max_question_chars:
-                raise QuestionTooLongError(f"The question is {len(value)} characters long; the limit is {self.max_question_chars}.")
+            if isinstance(value, str):
+                check_length(value, self.max_question_chars)
         fn_index = event.get("fn_index") if route == "queue/join" else self.by_api_name.get(api_name)
         return not isinstance(fn_index, int) or fn_index in self.working or fn_index not in self.events
 
