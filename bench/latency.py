@@ -84,16 +84,17 @@ def run(data_dir: Path, embedder: Embedder, questions: list[str], backends: Sequ
 
 
 def main() -> None:
-    from bench.squad import write_subset
+    from bench.squad import WORDS_PER_DOCUMENT, write_documents
     from ingest import read_corpus, split_paragraphs
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--documents", type=int, default=100, help="First SQuAD documents indexed.")
+    parser.add_argument("--documents", type=int, default=100,
+                        help=f"Documents of about {WORDS_PER_DOCUMENT} words cut from SQuAD dev (bench/squad.py) indexed.")
     parser.add_argument("--questions", type=int, default=200, help="Their questions asked, at most.")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="citewise-latency-"))
     try:
-        subset = write_subset(work, args.documents)
+        subset = write_documents(work, args.documents)
         embedder = Embedder()
         reading = read_corpus(subset.corpus)
         settings = Settings()

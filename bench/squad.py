@@ -20,7 +20,9 @@ from ingest import split_sentences
 # ../shared/data beside the checkout, as on every developer's machine and in CI; SQUAD_DIR (the folder that
 # holds squad-dev/ and squad2-dev/) overrides.
 _DATA = Path(os.environ.get("SQUAD_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
-SOURCES = (_DATA / "squad-dev", _DATA / "squad2-dev")
+# SQuAD v1.1 dev, the collection the quality benchmarks split (bench/tune_quality.py); the corpus draws on both.
+SQUAD = _DATA / "squad-dev"
+SOURCES = (SQUAD, _DATA / "squad2-dev")
 WORDS_PER_DOCUMENT = 200
 
 
