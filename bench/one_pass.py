@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.squad import SQUAD
-from index import Embedder
+from index import Embedder, index_texts
 from ingest import read_corpus, split_paragraphs, split_sentences
 
 
@@ -25,9 +25,7 @@ def paragraphs_of(corpus: Path, documents: int | None, max_words: int = 180):
     """Search texts as a build embeds them, and their sentences' spans in them (after the title line)."""
     reading = read_corpus(corpus)
     paragraphs = [p for d in reading.documents[:documents] for p in split_paragraphs(d, max_words)]
-    texts = [p.search_text() for p in paragraphs]
-    shifts = [len(text) - len(p.text) for p, text in zip(paragraphs, texts)]
-    return texts, [[(s + shift, e + shift) for s, e in split_sentences(p.text)] for p, shift in zip(paragraphs, shifts)]
+    return index_texts(paragraphs, [split_sentences(p.text) for p in paragraphs])
 
 
 def uncovered_sentences(embedder: Embedder, texts: list[str], spans: list[list[tuple[int, int]]]) -> int:

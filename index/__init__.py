@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.build_lock import BuildLock
-from index.builder import BuildReport, build_index, build_search_index, corpus_fingerprint, load_index, rebuild_index
+from index.builder import BuildReport, build_index, build_search_index, corpus_fingerprint, index_texts, load_index, rebuild_index
 from index.changes import Changes, diff_paragraphs
 from index.data_dir import DataDir
 from index.embedder import BACKENDS, DEFAULT_MODEL_NAME, Embedder, default_model_path
@@ -68,6 +68,7 @@ __all__ = [
     "default_model_path",
     "diff_paragraphs",
     "evaluate_run",
+    "index_texts",
     "list_versions",
     "load_index",
     "rebuild_index",
