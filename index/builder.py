@@ -244,9 +244,16 @@ def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
 
 def _is_same_build(manifest: Manifest, changes: Changes, config: IndexConfig, documents: int, skipped: list[dict]) -> bool:
     # A newly skipped file changes no paragraph, but the version must say it was skipped.
-    return not changes.any and manifest.config() == config and (
+    return not changes.any and _built_as(manifest, config) and (
         manifest.format_version, manifest.documents, manifest.skipped
     ) == (FORMAT_VERSION, documents, skipped)
+
+
+def _built_as(manifest: Manifest, config: IndexConfig) -> bool:
+    try:
+        return manifest.config() == config
+    except (KeyError, TypeError, ValueError):  # a configuration that cannot be read (edited by hand): build anew
+        return False
 
 
 def _check_fits(embedder: Embedder, config: IndexConfig) -> None:

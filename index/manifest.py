@@ -57,7 +57,11 @@ class Manifest:
     dense_index: dict = field(default_factory=dict)
 
     def config(self) -> IndexConfig:
-        """The build configuration this version was written with (``IndexConfig.to_dict`` round-trips it)."""
+        """The build configuration this version was written with (``IndexConfig.to_dict`` round-trips it).
+
+        Raises:
+            KeyError, TypeError, ValueError: the manifest's configuration fields are malformed.
+        """
         return IndexConfig.from_dict({name: getattr(self, name) for name in IndexConfig().to_dict()})
 
     def save(self, directory: Path) -> None:

@@ -92,3 +92,12 @@ def test_the_settings_defaults_are_the_index_layers():
 def test_no_model_setting_names_the_shipped_model(embedder):
     assert model_name("") == model_name(None) == DEFAULT_MODEL_NAME == embedder.name
     assert Embedder("").name == DEFAULT_MODEL_NAME
+
+
+def test_a_manifest_whose_config_cannot_be_read_is_rebuilt_not_kept(copy_data_dir, embedder):
+    path = DataDir(copy_data_dir).current_path() / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "chunking": {}}))
+    lazy = LazyEmbedder("", lambda: embedder, embedder.backend)
+    report = rebuild_corpus(CORPUS, DataDir(copy_data_dir), IndexConfig(backend=embedder.backend), lazy, keep_versions=5,
+                            progress=False)
+    assert report.built and report.embedded == 0
