@@ -30,8 +30,7 @@ from chat.beir import read_answers, read_qrels, read_queries
 from chat.engine import Engine
 from chat.evaluation import answer_figures, corpus_index, run_queries
 from chat.settings import Settings
-from index import BACKENDS, DataDir, Embedder, build_index, evaluate_run
-from ingest import read_corpus, split_paragraphs
+from index import BACKENDS, DataDir, Embedder, evaluate_run, rebuild_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 _BATCH = 208
@@ -77,7 +76,7 @@ def squad_quality(embedders: dict[str, Embedder], out: Path, settings: Settings)
     figures = {}
     for name, embedder in embedders.items():
         started = time.perf_counter()
-        index = corpus_index(SQUAD / "corpus.jsonl", out / f"index-{name}", embedder, settings)
+        index = corpus_index(SQUAD / "corpus.jsonl", out / f"index-{name}", embedder, settings.with_overrides(backend=name))
         built = time.perf_counter() - started
         vectors = embedder.encode(list(queries.values()), threads=0)
         results = run_queries(index, queries, vectors, settings, depth=10, progress=False)
@@ -95,14 +94,13 @@ def article_answers(embedders: dict[str, Embedder], out: Path, settings: Setting
     questions = [json.loads(line)["question"] for line in open(REPO / "tests/data/article_questions.jsonl", encoding="utf-8") if line.strip()]
     for name in ("out_of_corpus.txt", "near_domain.txt"):
         questions += [line for line in (REPO / "tests/data" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-    reading = read_corpus(REPO / "corpus")
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
     replies = {}
     for name, embedder in embedders.items():
         data_dir = DataDir(out / f"article-{name}")
+        on_backend = settings.with_overrides(data_dir=data_dir.root, backend=name)
         if data_dir.current() is None:
-            build_index(paragraphs, data_dir, embedder, {"max_words": settings.max_words}, len(reading.documents), 1, progress=False)
-        engine = Engine.from_settings(settings.with_overrides(data_dir=data_dir.root, backend=name), embedder)
+            rebuild_corpus(REPO / "corpus", data_dir, on_backend.index_config(), embedder, keep_versions=1, progress=False)
+        engine = Engine.from_settings(on_backend, embedder)
         replies[name] = [(a.answered, a.answer, [c.paragraph for c in a.citations][:1]) for a in map(engine.ask, questions)]
     return {
         "questions": len(questions),

@@ -15,12 +15,13 @@ import json
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bench.timing import interleaved, summary
 from chat.engine import Engine
 from chat.settings import Settings
-from index import BACKENDS, DataDir, Embedder, build_index, load_index
+from index import BACKENDS, DataDir, Embedder, build_index, load_index, rebuild_corpus
 
 _WARM_UP = 5
 
@@ -32,7 +33,8 @@ def _backend_engine(data_dir: Path, backend: str, settings: Settings) -> Engine:
     embedder = Embedder(backend=backend, models_dir=DataDir(data_dir).models_dir, threads=settings.cpu_threads)
     if own.current() is None:
         manifest = serving.manifest
-        build_index(serving.paragraphs, own, embedder, manifest.chunking, manifest.documents, 1, progress=False)
+        config = replace(manifest.config(), backend=backend)
+        build_index(serving.paragraphs, own, embedder, config, manifest.documents, 1, progress=False)
     return Engine.from_settings(settings.with_overrides(data_dir=own.root, backend=backend), embedder=embedder)
 
 
@@ -85,7 +87,6 @@ def run(data_dir: Path, embedder: Embedder, questions: list[str], backends: Sequ
 
 def main() -> None:
     from bench.squad import WORDS_PER_DOCUMENT, write_documents
-    from ingest import read_corpus, split_paragraphs
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--documents", type=int, default=100,
@@ -96,11 +97,7 @@ def main() -> None:
     try:
         subset = write_documents(work, args.documents)
         embedder = Embedder()
-        reading = read_corpus(subset.corpus)
-        settings = Settings()
-        paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
-        build_index(paragraphs, DataDir(work / "var"), embedder, {"max_words": settings.max_words}, len(reading.documents), 1,
-                    progress=False)
+        rebuild_corpus(subset.corpus, DataDir(work / "var"), Settings().index_config(), embedder, keep_versions=1, progress=False)
         print(json.dumps(run(work / "var", embedder, subset.questions[: args.questions]), indent=1))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 from bench.squad import SQUAD
-from index import Embedder, index_texts
+from index import Embedder, IndexConfig, index_texts
 from ingest import read_corpus, split_paragraphs, split_sentences
 
 
-def paragraphs_of(corpus: Path, documents: int | None, max_words: int = 180):
+def paragraphs_of(corpus: Path, documents: int | None, max_words: int = IndexConfig.max_words):
     """Search texts as a build embeds them, and their sentences' spans in them (after the title line)."""
     reading = read_corpus(corpus)
     paragraphs = [p for d in reading.documents[:documents] for p in split_paragraphs(d, max_words)]

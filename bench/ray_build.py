@@ -19,17 +19,17 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.timing import stopwatch  # noqa: E402
-from index import DataDir, Embedder, FaissOptions, LazyEmbedder, RayEmbedder, rebuild_index  # noqa: E402
+from index import DataDir, Embedder, IndexConfig, LazyEmbedder, RayEmbedder, rebuild_index  # noqa: E402
 from ingest import read_corpus, split_paragraphs  # noqa: E402
 
-MAX_WORDS = 180  # the default of chat/settings.py; bench must not import chat to build
+CONFIG = IndexConfig()  # the settings' defaults, without importing chat
 _NODE = {"object_store_memory": 100 * 1024**2, "node_ip_address": "127.0.0.1"}
 
 
 def _rebuild(paragraphs, documents: int, embedder) -> dict:
     with tempfile.TemporaryDirectory() as folder, stopwatch() as elapsed:
-        report = rebuild_index(paragraphs, DataDir(Path(folder) / "var"), embedder, chunking={"max_words": MAX_WORDS},
-                               documents=documents, keep_versions=1, progress=False, dense_options=FaissOptions())
+        report = rebuild_index(paragraphs, DataDir(Path(folder) / "var"), embedder, CONFIG, documents, keep_versions=1,
+                               progress=False)
         return {"embedded": report.embedded, "seconds": round(elapsed(), 1)}
 
 
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     arguments = parser.parse_args()
     reading = read_corpus(arguments.corpus)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, MAX_WORDS)]
+    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, CONFIG.max_words)]
     documents = len(reading.documents)
     print(json.dumps({"paragraphs": len(paragraphs), "documents": documents, "cpus": os.cpu_count()}), flush=True)
     local = LazyEmbedder(None, lambda: Embedder(threads=1))

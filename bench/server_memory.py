@@ -26,13 +26,12 @@ import httpx
 import numpy as np
 
 from bench.timing import stopwatch, summary
-from index import DEFAULT_MODEL_NAME, DataDir, FaissStore, LexicalStore, Manifest, SearchIndex
+from index import DataDir, FaissStore, IndexConfig, LexicalStore, Manifest, SearchIndex
 from ingest import Paragraph
 from tests.live_server import free_port, running_process
 
 SENTENCES_PER_PARAGRAPH = 5  # SQuAD's paragraphs hold about five
 _STARTUP_SECONDS = 900  # loading a million paragraphs (checksums, JSON, BM25) takes minutes here
-_MAX_WORDS = 180  # what the manifest records; nothing is split again
 # Runs `citewise serve` with the sentence vectors held as ARGV[1] says (the dtype, and whether mapped).
 _SERVE = """
 import sys
@@ -84,8 +83,9 @@ def write_versions(folder: Path, texts: list[str], dense: FaissStore, lexical: L
         vectors(count, out)
         data_dir = DataDir(folder / name)
         version = data_dir.next_version()
-        manifest = Manifest(version, DEFAULT_MODEL_NAME, dense.dimension, {"max_words": _MAX_WORDS}, "synthetic",
-                            len(texts), len(texts), count)
+        # Recorded as the default build, which ``dense`` (FaissOptions()) is; nothing is split again.
+        manifest = Manifest(version=version, dimension=dense.dimension, corpus_fingerprint="synthetic", documents=len(texts),
+                            paragraphs=len(texts), sentences=count, **IndexConfig().to_dict())
         staging = data_dir.staging_path(version)
         with _sentence_dtype(dtype):
             SearchIndex(manifest, paragraphs, spans, dense, lexical, out).save(staging)

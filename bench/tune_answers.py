@@ -104,7 +104,7 @@ def main() -> None:
                         help="How the eval indexes embed sentences (the setting sentence_vectors).")
     args = parser.parse_args()
     settings = Settings().with_overrides(sentence_vectors=args.sentence_vectors)
-    embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+    embedder = Embedder(settings.model, settings.batch_size, settings.cpu_threads)
     if args.held_out:
         model = DoubtModel.load(MODEL_FILE)
         halves = [(data.name, Outcomes(data, args.out / data.name / "test", embedder, settings)) for data in (args.squad2, args.squad)]

@@ -35,6 +35,7 @@ import numpy as np
 from bench.squad import SQUAD
 from chat.beir import read_ids, read_qrels, read_queries
 from chat.composer import evidence
+from chat.engine import embedder_for
 from chat.evaluation import corpus_index, run_queries
 from chat.settings import Settings
 from index import Embedder, FaissStore, LexicalStore, SearchIndex, evaluate_run
@@ -97,13 +98,15 @@ def choose_fusion(index, queries, vectors, qrels, settings: Settings) -> tuple[S
     return settings.with_overrides(fusion=best["fusion"], lexical_weight=best["lexical_weight"]), table
 
 
-def half_index(full: SearchIndex, documents: set[str]) -> SearchIndex:
+def half_index(full: SearchIndex, documents: set[str], settings: Settings) -> SearchIndex:
     """The index of only ``documents``, assembled from the full one's vectors instead of embedding
-    again (the model is deterministic, so the vectors are the ones a build would compute); BM25 is
-    rebuilt over the kept paragraphs, so its statistics are the half's own."""
+    again (the model is deterministic, so the vectors are the ones a build would compute), its dense
+    index built and searched as ``settings`` say; BM25 is rebuilt over the kept paragraphs, so its
+    statistics are the half's own."""
     rows = [r for r, p in enumerate(full.paragraphs) if p.doc_id in documents]
-    dense = FaissStore(full.dense.dimension)
+    dense = FaissStore(full.dense.dimension, options=settings.index_config().dense_options())
     dense.add(full.dense.vectors(np.array(rows)))
+    settings.search_options().apply_to(dense)
     sentences = np.concatenate([full.sentence_vectors[full.offsets[r] : full.offsets[r + 1]] for r in rows])
     paragraphs = [full.paragraphs[r] for r in rows]
     manifest = replace(full.manifest, documents=len(documents), paragraphs=len(rows), sentences=len(sentences))
@@ -147,15 +150,12 @@ def refusal_rates(answerable: np.ndarray, unanswerable: np.ndarray, threshold: f
 def article_figures(data_dir: Path) -> dict[str, str]:
     """hit@1, hit@3 and refusals on the article's test questions, with the configured settings."""
     from chat.engine import Engine
-    from index import DataDir, build_index
-    from ingest import read_corpus, split_paragraphs
+    from index import DataDir, rebuild_corpus
 
     settings = Settings().with_overrides(data_dir=data_dir)
-    embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+    embedder = embedder_for(settings)
     if DataDir(data_dir).current() is None:
-        reading = read_corpus(REPO / "corpus")
-        paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
-        build_index(paragraphs, DataDir(data_dir), embedder, {"max_words": settings.max_words}, len(reading.documents), 1)
+        rebuild_corpus(REPO / "corpus", DataDir(data_dir), settings.index_config(), embedder, keep_versions=1)
     engine = Engine.from_settings(settings, embedder)
     questions = [json.loads(line) for line in open(TEST_DATA / "article_questions.jsonl", encoding="utf-8") if line.strip()]
     answers = [engine.ask(q["question"]) for q in questions]
@@ -186,7 +186,7 @@ def main() -> None:
 
     split_by_title(args.data, args.out)
     settings = Settings()
-    embedder = Embedder(settings.model or None, settings.batch_size, settings.cpu_threads)
+    embedder = embedder_for(settings)
     dev, test = ({"queries": read_queries(args.out / h / "queries.jsonl"), "qrels": read_qrels(args.out / h / "qrels.tsv")} for h in ("dev", "test"))
     for name, half in (("dev", dev), ("test", test)):
         half["vectors"] = encoded(embedder, half["queries"], args.out / name / "query_vectors.npy")
@@ -197,7 +197,7 @@ def main() -> None:
         settings, grid = choose_fusion(full, dev["queries"], dev["vectors"], dev["qrels"], settings)
     dev_documents = {json.loads(line)["id"] for line in open(args.out / "dev" / "corpus.jsonl", encoding="utf-8")}
 
-    dev_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id in dev_documents})
+    dev_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id in dev_documents}, settings)
     answerable, unanswerable = Evidence(dev_index, dev, settings), Evidence(dev_index, test, settings)
     print("refusals, DEV: answerable DEV questions, unanswerable TEST questions, against the DEV articles:")
     coverage_grid = []
@@ -210,7 +210,7 @@ def main() -> None:
     best = max(coverage_grid, key=lambda row: row["unanswerable_refused"])
     settings = settings.with_overrides(coverage_weight=best["coverage_weight"], min_score=best["min_score"])
     answerable, unanswerable = answerable.scores(settings), unanswerable.scores(settings)
-    test_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id not in dev_documents})
+    test_index = half_index(full, {p.doc_id for p in full.paragraphs if p.doc_id not in dev_documents}, settings)
     held_out = refusal_rates(
         Evidence(test_index, test, settings).scores(settings), Evidence(test_index, dev, settings).scores(settings), settings.min_score
     )

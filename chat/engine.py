@@ -19,7 +19,7 @@ from chat.question import Part, needs_context, parts, wanted_kind
 from chat.errors import QuestionError, QuestionTooLongError
 from chat.history import Turn, check_history, check_readable
 from chat.settings import Settings
-from index import CorruptIndexError, DataDir, Embedder, Hit, IndexMismatchError, SearchIndex, load_index
+from index import CorruptIndexError, DataDir, Embedder, Hit, IndexMismatchError, SearchIndex, open_index
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +64,9 @@ def retrieval_query(question: str, history: list[Turn]) -> str:
     return f"{earlier} {question}" if earlier else question
 
 
-def _tuned(index: SearchIndex, settings: Settings) -> SearchIndex:
-    """``index`` searching as the settings say: an approximate index scans ``ivf_probes``
-    clusters, whatever it was built with, so retuning needs a restart, not a rebuild."""
-    if index.dense.approximate:
-        index.dense.probes = settings.ivf_probes
-    return index
-
-
 def embedder_for(settings: Settings) -> Embedder:
     """The model ``settings`` name, on their backend, batch size and serving threads (onnx files in <data_dir>/models)."""
-    return Embedder(settings.model or None, settings.batch_size, settings.cpu_threads, backend=settings.backend,
+    return Embedder(settings.model, settings.batch_size, settings.cpu_threads, backend=settings.backend,
                     models_dir=DataDir(settings.data_dir).models_dir)
 
 
@@ -108,17 +100,18 @@ class Engine:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
-        """Load the serving index version of ``settings.data_dir`` and the model.
+        """Load the serving index version of ``settings.data_dir``, searching as the settings say
+        (``Settings.search_options``: retuning needs a restart, not a rebuild), and the model.
 
         The index loads in a thread while the model loads: checksums, file reads and FAISS
         release the GIL, so at scale its seconds hide behind the model's (bench: cold start).
         ``__init__`` then checks that the two fit.
         """
         with ThreadPoolExecutor(1, thread_name_prefix="citewise-index-load") as pool:
-            loading = pool.submit(load_index, DataDir(settings.data_dir))
+            loading = pool.submit(open_index, DataDir(settings.data_dir), search=settings.search_options())
             embedder = embedder or embedder_for(settings)
             index = loading.result()
-        return cls(_tuned(index, settings), embedder, settings)
+        return cls(index, embedder, settings)
 
     def refresh(self) -> bool:
         """Swap in the version the data directory's CURRENT names, if it is another one.
@@ -143,7 +136,7 @@ class Engine:
         if name is None or name in (serving, self._unservable):
             return False
         try:
-            index = _tuned(load_index(data_dir, self.embedder, version=name), self.settings)
+            index = open_index(data_dir, self.embedder, self.settings.search_options(), version=name)
         except (CorruptIndexError, IndexMismatchError, OSError) as error:
             self._unservable = name
             log.error("index version %s cannot be served (%s); %s keeps serving", name, error, serving)

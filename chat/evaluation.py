@@ -1,8 +1,10 @@
 """Run a query set through retrieval and answering exactly as the engine does, and score it.
 
-The same ``SearchIndex.search`` and ``compose`` that answer a user's question rank the
-documents here, so the figures describe what users get. Queries are embedded in one
-batched call; a query costs one embedding, as in the chat.
+The index is built and opened from the settings as the CLI and the server build and open theirs
+(``Settings.index_config``, ``Settings.search_options``: chunking, sentence vectors, the dense
+index's exact limit, lists and probes), and the same ``SearchIndex.search`` and ``compose`` that
+answer a user's question rank the documents here, so the figures describe what users get. Queries
+are embedded in one batched call; a query costs one embedding, as in the chat.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ import numpy as np
 
 from chat.composer import compose, evidence
 from chat.settings import Settings
-from index import DataDir, Embedder, Hit, IndexMismatchError, Manifest, SearchIndex, build_index, corpus_fingerprint, load_index
-from index import evaluate_run
-from ingest import read_corpus, split_paragraphs
+from index import DataDir, Embedder, Hit, SearchIndex, corpus_fingerprint, evaluate_run, open_index, read_paragraphs, rebuild_index
+from index import skipped_files
 
 log = logging.getLogger(__name__)
 
@@ -39,35 +40,23 @@ class QueryResult:
 
 
 def corpus_index(corpus: Path, data_dir: Path | None, embedder: Embedder, settings: Settings) -> SearchIndex:
-    """The index of ``corpus``: the serving version of the data directory if it holds exactly
-    this corpus (same paragraphs, model and chunking), else a newly built one.
+    """The index of ``corpus`` as ``settings`` build and search it: the serving version of the data
+    directory if it holds exactly this corpus built this way (``rebuild_index`` compares them), else a newly built one.
 
     Args:
         corpus: A BEIR ``corpus.jsonl`` (or any corpus citewise reads).
         data_dir: Where the index lives. Defaults to ``<settings.data_dir>/eval/<corpus fingerprint>``,
             so evaluating never replaces the index the chat serves.
     """
-    reading = read_corpus(corpus)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
-    for problem in reading.problems:
-        log.warning("skipped %s", problem)
-    fingerprint = corpus_fingerprint(paragraphs)
-    data = DataDir(data_dir or Path(settings.data_dir) / "eval" / fingerprint)
-    chunking = {"max_words": settings.max_words}
-    if data.current() is not None:
-        manifest = Manifest.load(data.current_path())
-        if (manifest.corpus_fingerprint, manifest.chunking, manifest.sentence_vectors) == (
-            fingerprint, chunking, settings.sentence_vectors
-        ):
-            try:
-                index = load_index(data, embedder)
-                log.info("reusing index %s in %s (%d paragraphs)", manifest.version, data.root, len(index))
-                return index
-            except IndexMismatchError:
-                pass  # built with another model or format: build anew below
-    build_index(paragraphs, data, embedder, chunking, len(reading.documents), settings.keep_versions,
-                build_threads=settings.build_threads, sentence_vectors=settings.sentence_vectors)
-    return load_index(data, embedder)
+    reading, paragraphs = read_paragraphs(corpus, settings.max_words)
+    data = DataDir(data_dir or Path(settings.data_dir) / "eval" / corpus_fingerprint(paragraphs))
+    report = rebuild_index(
+        paragraphs, data, embedder, settings.index_config(), len(reading.documents), settings.keep_versions,
+        build_threads=settings.build_threads, skipped=skipped_files(reading, Path(corpus)),
+    )
+    if not report.built:
+        log.info("reusing index %s in %s (%d paragraphs)", report.version, data.root, report.manifest.paragraphs)
+    return open_index(data, embedder, settings.search_options())
 
 
 def _by_document(hits: list[Hit], depth: int) -> list[tuple[str, float]]:

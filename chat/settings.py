@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from chat.errors import SettingsError
+from index import FUSION_METHODS, IndexConfig, SearchOptions, model_name
 
 ENV_PREFIX = "CITEWISE_"
 # A secret, read from the environment only (chat.llm): never a setting, so never shown, logged or written anywhere.
@@ -42,12 +43,12 @@ class Settings:
     data_dir: Path = _setting(Path("var"), "Where index versions, the feedback log and caches are kept.")
     model: str = _setting("", "Local sentence-transformers folder; empty for the embedded all-MiniLM-L6-v2.")
     backend: str = _setting(
-        "torch", "Engine that runs the model: torch (sentence-transformers), onnx (the model exported to ONNX on this "
+        IndexConfig.backend, "Engine that runs the model: torch (sentence-transformers), onnx (the model exported to ONNX on this "
         "machine on first use, cached in <data_dir>/models, run by ONNX Runtime) or onnx-int8 (that export, int8-quantized). "
         "An index is served with the backend that built it. onnx needs the onnx extra: pip install 'citewise[onnx]'."
     )
     # Ingest and index
-    max_words: int = _setting(180, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
+    max_words: int = _setting(IndexConfig.max_words, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
     batch_size: int = _setting(64, "Texts per embedding batch.")
     ray_address: str = _setting(
         "", "Ray cluster that embeds the new texts of `citewise index rebuild` (host:port of its head, or auto for the "
@@ -64,17 +65,17 @@ class Settings:
         "(os.cpu_count()). Set for the length of the build only: questions go on with cpu_threads."
     )
     sentence_vectors: str = _setting(
-        "alone", "How a build embeds sentences: alone (each its own model pass) or pooled (mean-pooled from its paragraph's "
+        IndexConfig.sentence_vectors, "How a build embeds sentences: alone (each its own model pass) or pooled (mean-pooled from its paragraph's "
         "one pass: builds take about a third of the time, but a few more answerable questions are refused; "
         "docs/quality.md). Changing it rebuilds the index."
     )
     exact_search_limit: int = _setting(
-        20_000, "Paragraphs above which the dense index is approximate (FAISS IVF): search cost grows with about the square "
+        IndexConfig.exact_search_limit, "Paragraphs above which the dense index is approximate (FAISS IVF): search cost grows with about the square "
         "root of the corpus instead of its size, for a recall@10 of 0.95 or more (bench/RESULTS.md)."
     )
-    ivf_lists: int = _setting(0, "Clusters of the approximate index; 0 picks about the square root of the paragraph count.")
+    ivf_lists: int = _setting(IndexConfig.ivf_lists, "Clusters of the approximate index; 0 picks about the square root of the paragraph count.")
     ivf_probes: int = _setting(
-        48,
+        SearchOptions.ivf_probes,
         "Clusters the approximate index scans per question: more finds more true neighbours (recall), but searches slower. "
         "Applied when an index is loaded: a restart retunes it, no rebuild needed.",
     )
@@ -176,20 +177,18 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        from index import BACKENDS, FUSION_METHODS, SENTENCE_VECTOR_MODES
-
         if self.fusion not in FUSION_METHODS:
             raise SettingsError(f"Invalid fusion: {self.fusion!r}. Valid values are: {FUSION_METHODS}.")
-        if self.backend not in BACKENDS:
-            raise SettingsError(f"Invalid backend: {self.backend!r}. Valid values are: {', '.join(BACKENDS)}.")
-        if self.sentence_vectors not in SENTENCE_VECTOR_MODES:
-            raise SettingsError(f"Invalid sentence_vectors: {self.sentence_vectors!r}. Valid values are: {SENTENCE_VECTOR_MODES}.")
+        try:  # the index layer checks its own options (backend, max_words, sentence_vectors, the dense index's)
+            self.index_config()
+            self.search_options()
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
         for name in ("lexical_weight", "coverage_weight", "unknown_word_weight", "max_doubt", "llm_min_support"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be between 0 and 1.")
-        for name in ("max_words", "batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
-                     "cpu_threads", "exact_search_limit", "ivf_probes", "max_request_kb", "max_page_request_kb", "page_sessions",
-                     "feedback_max_kb", "llm_max_tokens"):
+        for name in ("batch_size", "keep_versions", "candidates", "top_k", "max_sentences", "max_question_chars",
+                     "cpu_threads", "max_request_kb", "max_page_request_kb", "page_sessions", "feedback_max_kb", "llm_max_tokens"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be at least 1.")
         if self.build_threads < 0:
@@ -232,6 +231,17 @@ class Settings:
         for name in ("reload_seconds", "watch_debounce_seconds"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"Invalid {name}: {getattr(self, name)!r}. It must be 0 or more seconds.")
+
+    def index_config(self) -> IndexConfig:
+        """How a build with these settings is made: a rebuild compares it with the serving version's."""
+        return IndexConfig(
+            model=model_name(self.model), backend=self.backend, max_words=self.max_words, sentence_vectors=self.sentence_vectors,
+            exact_search_limit=self.exact_search_limit, ivf_lists=self.ivf_lists,
+        )
+
+    def search_options(self) -> SearchOptions:
+        """How a loaded index searches with these settings, whatever it was built with."""
+        return SearchOptions(ivf_probes=self.ivf_probes)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) values replaced, e.g. from CLI flags."""

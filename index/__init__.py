@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from index.build_lock import BuildLock
-from index.builder import BuildReport, build_index, build_search_index, corpus_fingerprint, index_texts, load_index, rebuild_index
+from index.builder import (
+    BuildReport,
+    build_index,
+    build_search_index,
+    corpus_fingerprint,
+    index_texts,
+    load_index,
+    open_index,
+    rebuild_index,
+)
 from index.changes import Changes, diff_paragraphs
+from index.config import SENTENCE_VECTOR_MODES, IndexConfig, SearchOptions
+from index.corpus import read_paragraphs, rebuild_corpus, skipped_files
 from index.data_dir import DataDir
-from index.embedder import BACKENDS, DEFAULT_MODEL_NAME, Embedder, default_model_path
+from index.embedder import BACKENDS, DEFAULT_MODEL_NAME, Embedder, default_model_path, model_name
 from index.embedding_cache import CachedEmbedder, EmbeddingCache
 from index.errors import (
     REBUILD_COMMAND,
@@ -24,7 +35,7 @@ from index.faiss_store import FaissOptions, FaissStore
 from index.fusion import FUSION_METHODS
 from index.lazy_embedder import LazyEmbedder
 from index.lexical_store import LexicalStore
-from index.manifest import FORMAT_VERSION, SENTENCE_VECTOR_MODES, Manifest
+from index.manifest import FORMAT_VERSION, Manifest
 from index.metrics import evaluate_run
 from index.ray_embedder import RayEmbedder
 from index.search_index import Hit, SearchIndex
@@ -51,6 +62,7 @@ __all__ = [
     "FaissStore",
     "Hit",
     "IndexBusyError",
+    "IndexConfig",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexWriteError",
@@ -61,6 +73,7 @@ __all__ = [
     "RayClusterError",
     "RayEmbedder",
     "SearchIndex",
+    "SearchOptions",
     "VersionInfo",
     "build_index",
     "build_search_index",
@@ -71,6 +84,11 @@ __all__ = [
     "index_texts",
     "list_versions",
     "load_index",
+    "model_name",
+    "open_index",
+    "read_paragraphs",
+    "rebuild_corpus",
     "rebuild_index",
     "rollback_index",
+    "skipped_files",
 ]

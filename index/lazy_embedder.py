@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import DEFAULT_MODEL_NAME, Embedder
+from index.embedder import Embedder, model_name
 
 
 class LazyEmbedder:
@@ -22,12 +22,11 @@ class LazyEmbedder:
         backend: The engine ``load`` runs the model on (``Embedder.backend``). Defaults to torch.
 
     Example:
-        embedder = LazyEmbedder(settings.model, lambda: Embedder(settings.model or None))
+        embedder = LazyEmbedder(settings.model, lambda: Embedder(settings.model))
     """
 
     def __init__(self, model: str | Path | None, load: Callable[[], Embedder], backend: str = "torch") -> None:
-        # Named exactly as Embedder names it, so manifests compare equal.
-        self.name = Path(model).name if model else DEFAULT_MODEL_NAME
+        self.name = model_name(model)  # as Embedder names it, so manifests compare equal
         self.backend = backend
         self._load = load
         self._embedder: Embedder | None = None

@@ -8,16 +8,15 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from index.config import IndexConfig
 from index.errors import REBUILD_COMMAND, CorruptIndexError, IndexMismatchError
 
 # 2: the manifest holds the SHA-256 of every part (``checksums``); format 1 had none.
 # 3: sentence vectors are float16 (half the memory of a loaded index); format 2 kept them float32.
 # 4: a paragraph record holds its ``page`` (PDF page, slide number, or null); format 3 had none.
-# How a version's sentence vectors were made is the manifest's ``sentence_vectors`` field, not a format:
-# a manifest without it (written before the field) reads as "alone", which is what built it.
+# How a version was built (``IndexConfig``: sentence vectors, dense index options...) is in the manifest's fields,
+# not its format: a manifest without a field (written before it) reads as what built it.
 FORMAT_VERSION = 4
-# "alone": each sentence embedded on its own; "pooled": mean-pooled from its paragraph's own pass (``index.pooling``).
-SENTENCE_VECTOR_MODES = ("alone", "pooled")
 FILE_NAME = "manifest.json"
 
 
@@ -54,6 +53,16 @@ class Manifest:
     skipped: list = field(default_factory=list)
     # One of SENTENCE_VECTOR_MODES; a version built one way is rebuilt when asked for the other.
     sentence_vectors: str = "alone"
+    # exact_search_limit and ivf_lists (``IndexConfig``); empty in a manifest written before they were recorded.
+    dense_index: dict = field(default_factory=dict)
+
+    def config(self) -> IndexConfig:
+        """The build configuration this version was written with (``IndexConfig.to_dict`` round-trips it).
+
+        Raises:
+            KeyError, TypeError, ValueError: the manifest's configuration fields are malformed.
+        """
+        return IndexConfig.from_dict({name: getattr(self, name) for name in IndexConfig().to_dict()})
 
     def save(self, directory: Path) -> None:
         (Path(directory) / FILE_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")

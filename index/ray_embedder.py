@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import DEFAULT_MODEL_NAME, Embedder, default_model_path
+from index.embedder import Embedder, default_model_path, model_name
 from index.errors import ModelNotFoundError, RayClusterError
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class _ModelActor:
     """One copy of the model on a node, on one CPU thread (the actor holds one CPU of the cluster)."""
 
     def __init__(self, model: str, batch_size: int, backend: str, models_dir: str | None) -> None:
-        self._embedder = Embedder(model or None, batch_size, threads=1, backend=backend,
+        self._embedder = Embedder(model, batch_size, threads=1, backend=backend,
                                   models_dir=Path(models_dir) if models_dir else None)
 
     def dimension(self) -> int:
@@ -113,7 +113,7 @@ class RayEmbedder:
         self.batch_size = batch_size
         self.backend = backend
         self.models_dir = str(models_dir) if models_dir else None
-        self.name = Path(model).name if model else DEFAULT_MODEL_NAME
+        self.name = model_name(model)
         self.embedded_batches = 0
         self.retried_batches = 0
         self._actors: list | None = None

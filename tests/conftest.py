@@ -14,6 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
+# The engine the suite's model runs on: ``TESTS_BACKEND=onnx-int8`` (or onnx) checks it answers as torch does (docs/quality.md).
+TESTS_BACKEND = os.environ.get("TESTS_BACKEND", "torch")
 
 
 @pytest.fixture(autouse=True)
@@ -33,42 +35,29 @@ def models_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(models_dir):
-    """The real model, on torch; ``TESTS_BACKEND=onnx-int8`` (or onnx) runs the suite's model on that backend instead,
-    to check it answers as torch does (docs/quality.md)."""
+    """The real model, on ``TESTS_BACKEND``."""
     from index import Embedder
 
-    return Embedder(backend=os.environ.get("TESTS_BACKEND", "torch"), models_dir=models_dir)
+    return Embedder(backend=TESTS_BACKEND, models_dir=models_dir)
 
 
 @pytest.fixture(scope="session")
 def settings_for():
-    """Settings for a data directory, as the CLI would load them (defaults plus overrides)."""
+    """Settings for a data directory, as the CLI would load them (defaults plus overrides), on the suite's backend."""
     from chat.settings import Settings
 
     def make(data_dir: Path, **overrides) -> Settings:
-        return Settings().with_overrides(data_dir=data_dir, corpus=CORPUS, **overrides)
+        return Settings().with_overrides(**{"data_dir": data_dir, "corpus": CORPUS, "backend": TESTS_BACKEND, **overrides})
 
     return make
 
 
 def build_corpus_index(corpus: Path, data_dir: Path, embedder, settings) -> Path:
-    """Build an index of ``corpus`` into ``data_dir`` exactly as `citewise index build` does."""
-    from index import DataDir, build_index
-    from ingest import read_corpus, split_paragraphs
+    """Build an index of ``corpus`` into ``data_dir`` with the use case `citewise index build` runs."""
+    from index import DataDir, rebuild_corpus
 
-    reading = read_corpus(corpus)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, settings.max_words)]
-    build_index(
-        paragraphs,
-        DataDir(data_dir),
-        embedder,
-        chunking={"max_words": settings.max_words},
-        documents=len(reading.documents),
-        keep_versions=settings.keep_versions,
-        progress=False,
-        build_threads=settings.build_threads,
-        sentence_vectors=settings.sentence_vectors,
-    )
+    rebuild_corpus(corpus, DataDir(data_dir), settings.index_config(), embedder, keep_versions=settings.keep_versions,
+                   force=True, build_threads=settings.build_threads, progress=False)
     return data_dir
 
 

@@ -43,13 +43,10 @@ def test_the_cli_names_the_page_of_a_pdf_citation(mixed_data_dir):
 def test_an_unchanged_corpus_of_every_format_re_embeds_nothing(mixed_corpus, mixed_data_dir, tmp_path, embedder):
     import shutil
 
-    from index import DataDir, rebuild_index
-    from ingest import read_corpus, split_paragraphs
+    from index import DataDir, IndexConfig, rebuild_corpus
 
     data_dir = tmp_path / "var"
     shutil.copytree(mixed_data_dir, data_dir)
-    reading = read_corpus(mixed_corpus)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, 180)]
-    report = rebuild_index(paragraphs, DataDir(data_dir), embedder, {"max_words": 180}, len(reading.documents), 5,
-                           progress=False, skipped=[])
-    assert report.changes.counts()["unchanged"] == len(paragraphs) and report.embedded == 0
+    report = rebuild_corpus(mixed_corpus, DataDir(data_dir), IndexConfig(backend=embedder.backend), embedder, keep_versions=5,
+                            progress=False)
+    assert not report.built and report.changes.counts()["unchanged"] == report.manifest.paragraphs and report.embedded == 0

@@ -38,29 +38,32 @@ def settings_from(ctx: click.Context, **overrides):
     return load_settings(ctx.obj.get("config"), **overrides)
 
 
-def read_paragraphs(corpus: Path, max_words: int):
-    """Read ``corpus`` (a progress bar on a terminal) and split it, reporting every problem file on stderr."""
-    from ingest import read_corpus, split_paragraphs
-
-    reading = read_corpus(corpus, progress=True)
-    for problem in reading.problems:
-        click.echo(f"skipped {problem}", err=True)
-    for note in reading.notes:
-        click.echo(f"read in part {note}", err=True)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, max_words)]
-    return reading, paragraphs
+def to_stderr(line: str) -> None:
+    """Tell the person at the terminal, apart from the command's output (a file skipped, a wait)."""
+    click.echo(line, err=True)
 
 
-def skipped_files(reading, corpus: Path) -> list[dict]:
-    """The files a reading skipped, named relative to the corpus (as documents are), with the reason."""
-    skipped = []
-    for problem in reading.problems:
-        try:
-            name = problem.source.relative_to(corpus).as_posix()
-        except ValueError:
-            name = problem.source.as_posix()
-        skipped.append({"file": name, "reason": problem.reason})
-    return skipped
+def say_waiting(pid: int | None) -> None:
+    to_stderr(f"another rebuild (pid {pid or 'unknown'}) is running; waiting...")
+
+
+def lazy_embedder(settings):
+    """The model, loaded only when a rebuild has something to embed."""
+    from chat.engine import embedder_for
+    from index import LazyEmbedder
+
+    return LazyEmbedder(settings.model, lambda: embedder_for(settings), settings.backend)
+
+
+def rebuild_from_settings(settings, embedder, force: bool, wait: bool = True):
+    """``index.rebuild_corpus`` of ``settings.corpus`` into ``settings.data_dir``, built as the settings say,
+    every skipped file and a wait for another rebuild told on stderr; returns its ``BuildReport``."""
+    from index import DataDir, rebuild_corpus
+
+    return rebuild_corpus(
+        settings.corpus, DataDir(settings.data_dir), settings.index_config(), embedder, keep_versions=settings.keep_versions,
+        force=force, wait=wait, on_wait=say_waiting, build_threads=settings.build_threads, on_problem=to_stderr,
+    )
 
 
 def require_index(settings) -> None:

@@ -9,19 +9,7 @@ from pathlib import Path
 
 import click
 
-from chat.cli.common import CORPUS, DATA_DIR, MODEL, read_paragraphs, settings_from, skipped_files
-
-
-def _say_waiting(pid: int | None) -> None:
-    click.echo(f"another rebuild (pid {pid or 'unknown'}) is running; waiting...", err=True)
-
-
-def lazy_embedder(settings):
-    """The model, loaded only when a rebuild has something to embed."""
-    from chat.engine import embedder_for
-    from index import LazyEmbedder
-
-    return LazyEmbedder(settings.model, lambda: embedder_for(settings), settings.backend)
+from chat.cli.common import CORPUS, DATA_DIR, MODEL, lazy_embedder, rebuild_from_settings, say_waiting, settings_from
 
 
 def rebuild_embedder(settings):
@@ -33,28 +21,6 @@ def rebuild_embedder(settings):
 
     return RayEmbedder(settings.ray_address, settings.model, settings.batch_size, settings.backend,
                        DataDir(settings.data_dir).models_dir)
-
-
-def rebuild_corpus(settings, embedder, force: bool, wait: bool):
-    """One rebuild of ``settings.corpus`` into ``settings.data_dir``; returns its ``BuildReport``."""
-    from index import DataDir, FaissOptions, rebuild_index
-
-    reading, paragraphs = read_paragraphs(settings.corpus, settings.max_words)
-    return rebuild_index(
-        paragraphs,
-        DataDir(settings.data_dir),
-        embedder,
-        chunking={"max_words": settings.max_words},
-        documents=len(reading.documents),
-        keep_versions=settings.keep_versions,
-        force=force,
-        wait=wait,
-        on_wait=_say_waiting,
-        dense_options=FaissOptions(settings.exact_search_limit, settings.ivf_lists, settings.ivf_probes),
-        build_threads=settings.build_threads,
-        skipped=skipped_files(reading, Path(settings.corpus)),
-        sentence_vectors=settings.sentence_vectors,
-    )
 
 
 @click.group("index")
@@ -104,7 +70,7 @@ def _rebuild_and_watch(settings, embedder, force: bool, wait: bool, as_json: boo
         from ingest import CitewiseError
 
         try:
-            report = rebuild_corpus(settings, embedder, force, wait=wait)
+            report = rebuild_from_settings(settings, embedder, force, wait=wait)
         except CitewiseError as error:
             if not watch:
                 raise
@@ -149,7 +115,7 @@ def build(ctx: click.Context, corpus: Path | None, data_dir: Path | None, model:
         citewise index build --corpus corpus/ --data-dir var/
     """
     settings = settings_from(ctx, corpus=corpus, data_dir=data_dir, model=model, backend=backend)
-    manifest = rebuild_corpus(settings, lazy_embedder(settings), force=True, wait=True).manifest
+    manifest = rebuild_from_settings(settings, lazy_embedder(settings), force=True).manifest
     click.echo(
         f"built {manifest.version}: {manifest.documents} documents, {manifest.paragraphs} paragraphs, "
         f"{manifest.sentences} sentences in {settings.data_dir}"
@@ -218,7 +184,7 @@ def rollback(ctx: click.Context, version: str | None, data_dir: Path | None) -> 
     from index import DataDir, rollback_index
 
     settings = settings_from(ctx, data_dir=data_dir)
-    previous, now = rollback_index(DataDir(settings.data_dir), version, on_wait=_say_waiting)
+    previous, now = rollback_index(DataDir(settings.data_dir), version, on_wait=say_waiting)
     click.echo(f"{now} is serving (was {previous})")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from chat.cli.common import CORPUS, read_paragraphs, settings_from
+from chat.cli.common import CORPUS, settings_from, to_stderr
 
 
 @click.command("ingest")
@@ -21,8 +21,10 @@ def command(ctx: click.Context, corpus: Path | None, as_json: bool) -> None:
     Example:
         citewise ingest --corpus corpus/ --json | head
     """
+    from index import read_paragraphs
+
     settings = settings_from(ctx, corpus=corpus)
-    reading, paragraphs = read_paragraphs(settings.corpus, settings.max_words)
+    reading, paragraphs = read_paragraphs(settings.corpus, settings.max_words, progress=True, on_problem=to_stderr)
     for paragraph in paragraphs:
         if as_json:
             click.echo(json.dumps(paragraph.to_dict(), ensure_ascii=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chat.cli.common import CORPUS, DATA_DIR, MODEL, llm_options, require_free_port, settings_from
+from chat.cli.common import CORPUS, DATA_DIR, MODEL, lazy_embedder, llm_options, rebuild_from_settings, require_free_port, settings_from
 
 
 @click.command("serve")
@@ -79,7 +79,6 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
             f"--corpus DIR (or set CITEWISE_CORPUS), or build one first with `{REBUILD_COMMAND} --corpus DIR`."
         )
     require_free_port(settings.host, settings.port)
-    from chat.cli.index import lazy_embedder, rebuild_corpus
     from chat.server import run
 
     embedder = None
@@ -88,5 +87,5 @@ def command(ctx, host, port, allow_origins, token, rate_limit, trusted_proxies, 
         # and serves with the model that build loaded.
         click.echo(f"no index in {settings.data_dir} yet: building one from {settings.corpus}", err=True)
         embedder = lazy_embedder(settings)
-        click.echo(rebuild_corpus(settings, embedder, force=False, wait=True).summary(), err=True)
+        click.echo(rebuild_from_settings(settings, embedder, force=False).summary(), err=True)
     run(settings, embedder)

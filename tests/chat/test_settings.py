@@ -41,6 +41,10 @@ def test_environment_lists_are_comma_separated():
         ({"CITEWISE_TOP_K": "three"}, "Invalid value for top_k: 'three' is not a int"),
         ({"CITEWISE_FUSION": "magic"}, "Invalid fusion: 'magic'"),
         ({"CITEWISE_SENTENCE_VECTORS": "mixed"}, "Invalid sentence_vectors: 'mixed'"),
+        # Checked by the index layer's IndexConfig and SearchOptions, reported as a setting.
+        ({"CITEWISE_IVF_LISTS": "-1"}, "Invalid ivf_lists: -1. It must be 0"),
+        ({"CITEWISE_IVF_PROBES": "0"}, "Invalid ivf_probes: 0. It must be at least 1"),
+        ({"CITEWISE_BACKEND": "cuda"}, "Invalid backend: 'cuda'"),
         ({"CITEWISE_LEXICAL_WEIGHT": "2"}, "between 0 and 1"),
     ],
 )

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from index import CorruptIndexError, DataDir, IndexMismatchError, IndexNotFoundError, Manifest, build_index, load_index
+from index import CorruptIndexError, DataDir, IndexConfig, IndexMismatchError, IndexNotFoundError, Manifest, build_index, load_index
 from ingest import Document, split_paragraphs
 from ingest.blocks import blocks_from_plain_text
 
@@ -17,7 +17,7 @@ def paragraphs_of(*texts):
 
 
 def build(data_dir, embedder, paragraphs, keep=5):
-    return build_index(paragraphs, DataDir(data_dir), embedder, {"max_words": 180}, 1, keep, progress=False)
+    return build_index(paragraphs, DataDir(data_dir), embedder, IndexConfig(backend=embedder.backend), 1, keep, progress=False)
 
 
 def test_manifest_describes_the_saved_version(copy_data_dir, embedder):
@@ -121,7 +121,8 @@ def test_a_build_embeds_on_build_threads_and_questions_go_back_to_the_serving_co
     seen, handle = _threads_of_each_forward_pass(embedder)
     try:
         build_index(paragraphs_of("Trade grew in 1960. The treaty was signed.", "Ships sailed west."), DataDir(tmp_path),
-                    embedder, {"max_words": 180}, 1, 5, progress=False, build_threads=3, sentence_vectors=sentence_vectors)
+                    embedder, IndexConfig(backend=embedder.backend, sentence_vectors=sentence_vectors), 1, 5, progress=False,
+                    build_threads=3)
         during = list(seen)
         seen.clear()
         embedder.encode(["When was the treaty signed?"])
@@ -150,7 +151,7 @@ def test_build_threads_0_is_every_core(tmp_path, embedder):
 def test_the_commands_that_build_pass_the_build_threads_setting(tmp_path, embedder, settings_for, path):
     import torch
 
-    from chat.cli.index import rebuild_corpus
+    from chat.cli.common import rebuild_from_settings
     from chat.evaluation import corpus_index
 
     corpus = tmp_path / "corpus"
@@ -162,7 +163,7 @@ def test_the_commands_that_build_pass_the_build_threads_setting(tmp_path, embedd
         if path == "citewise eval":
             corpus_index(corpus, tmp_path / "eval", embedder, settings)
         else:
-            rebuild_corpus(settings, embedder, force=True, wait=True)
+            rebuild_from_settings(settings, embedder, force=True)
     finally:
         handle.remove()
     assert seen and set(seen) == {(3, 3)}

@@ -22,17 +22,17 @@ from index import (
     DamagedCacheError,
     DataDir,
     EmbeddingCache,
+    IndexConfig,
     IndexMismatchError,
     IndexWriteError,
     SearchIndex,
     list_versions,
     load_index,
-    rebuild_index,
+    rebuild_corpus,
     rollback_index,
 )
 from index.builder import version_text_keys
 from index.faiss_store import FaissStore
-from ingest import read_corpus, split_paragraphs
 from tests.conftest import CORPUS
 
 PARTS = ["dense.faiss", "sentence_vectors.npy", "paragraphs.jsonl", "lexical/vocab.index.json"]
@@ -61,10 +61,8 @@ def corpus_with(tmp_path, name=None, text=None):
 
 
 def rebuild(corpus, data_dir, embedder, keep=5, **options):
-    reading = read_corpus(corpus)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, 180)]
-    return rebuild_index(paragraphs, DataDir(data_dir), embedder, {"max_words": 180}, len(reading.documents), keep,
-                         progress=False, **options)
+    return rebuild_corpus(corpus, DataDir(data_dir), IndexConfig(backend=embedder.backend), embedder, keep_versions=keep,
+                          progress=False, **options)
 
 
 def cache_keys(data_dir, embedder):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -119,8 +120,8 @@ def test_a_rebuild_on_another_backend_embeds_anew_into_its_own_cache(copy_data_d
     other = onnx_embedders["onnx-int8" if embedder.backend != "onnx-int8" else "onnx"]
     data_dir = DataDir(copy_data_dir)
     serving = load_index(data_dir)
-    report = rebuild_index(serving.paragraphs, data_dir, other, serving.manifest.chunking, serving.manifest.documents, 5,
-                           progress=False)
+    config = replace(serving.manifest.config(), backend=other.backend)
+    report = rebuild_index(serving.paragraphs, data_dir, other, config, serving.manifest.documents, 5, progress=False)
     assert report.built and report.embedded > 0 and report.manifest.backend == other.backend
     assert load_index(data_dir, other).manifest.version == report.manifest.version
     assert len(list(data_dir.cache_dir.glob("*.sqlite"))) == 2

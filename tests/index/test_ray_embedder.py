@@ -16,7 +16,7 @@ from click.testing import CliRunner
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 
 from chat.cli import cli  # noqa: E402
-from chat.cli.index import rebuild_corpus  # noqa: E402
+from chat.cli.common import rebuild_from_settings  # noqa: E402
 from index import DataDir, EmbeddingCache, RayClusterError, RayEmbedder, load_index  # noqa: E402
 from index.builder import index_texts, sentence_cache_keys  # noqa: E402
 from tests.conftest import CORPUS, DATA  # noqa: E402
@@ -117,10 +117,10 @@ def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cl
 
         killer = threading.Thread(target=kill_once_started, daemon=True)
         killer.start()
-        report = rebuild_corpus(settings, remote, force=False, wait=True)
+        report = rebuild_from_settings(settings, remote, force=False)
         killer.join(timeout=60)
         assert remote.retried_batches >= 1 and remote.actors == 2
-    rebuild_corpus(settings.with_overrides(data_dir=local_dir), embedder, force=False, wait=True)
+    rebuild_from_settings(settings.with_overrides(data_dir=local_dir), embedder, force=False)
     distributed, local = load_index(DataDir(distributed_dir)), load_index(DataDir(local_dir))
     assert report.built and DataDir(distributed_dir).current() == report.version == distributed.manifest.version
     assert (distributed.manifest.corpus_fingerprint, distributed.manifest.paragraphs, distributed.manifest.sentences) == (

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from chat.cli import cli
-from index import BuildLock, DataDir, load_index, rebuild_index
+from index import BuildLock, DataDir, IndexConfig, load_index, rebuild_corpus
 from ingest import read_corpus, split_paragraphs, split_sentences
 from tests.conftest import CORPUS, REPO
 
@@ -33,9 +33,8 @@ def corpus(tmp_path):
 
 
 def rebuild(corpus, data_dir, embedder, **options):
-    reading = read_corpus(corpus)
-    paragraphs = [p for d in reading.documents for p in split_paragraphs(d, 180)]
-    return rebuild_index(paragraphs, DataDir(data_dir), embedder, {"max_words": 180}, len(reading.documents), 5, progress=False, **options)
+    return rebuild_corpus(corpus, DataDir(data_dir), IndexConfig(backend=embedder.backend), embedder, keep_versions=5,
+                          progress=False, **options)
 
 
 def texts_to_embed(document):

@@ -9,20 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from index import DataDir, LazyEmbedder, Manifest, load_index, rebuild_index
-from ingest import read_corpus, split_paragraphs
+from index import DataDir, IndexConfig, LazyEmbedder, Manifest, load_index, rebuild_corpus
 from tests.conftest import CORPUS, DATA
 
 
-def article_paragraphs():
-    reading = read_corpus(CORPUS)
-    return [p for d in reading.documents for p in split_paragraphs(d, 180)], len(reading.documents)
-
-
 def rebuild(data_dir, embedder, sentence_vectors):
-    paragraphs, documents = article_paragraphs()
-    return rebuild_index(paragraphs, DataDir(data_dir), embedder, {"max_words": 180}, documents, 5, progress=False,
-                         sentence_vectors=sentence_vectors)
+    config = IndexConfig(backend=embedder.backend, sentence_vectors=sentence_vectors)
+    return rebuild_corpus(CORPUS, DataDir(data_dir), config, embedder, keep_versions=5, progress=False)
 
 
 @pytest.mark.parametrize("mode, data_dir_fixture", [("alone", "article_data_dir"), ("pooled", "article_pooled_data_dir")])
@@ -77,7 +70,7 @@ def test_an_unknown_mode_is_refused(copy_data_dir, embedder):
 
 @pytest.mark.parametrize("path", ["citewise index build/rebuild, serve's first build", "citewise eval"])
 def test_the_commands_that_build_pass_the_sentence_vectors_setting(tmp_path, embedder, settings_for, path):
-    from chat.cli.index import rebuild_corpus
+    from chat.cli.common import rebuild_from_settings
     from chat.evaluation import corpus_index
 
     corpus = tmp_path / "corpus"
@@ -89,5 +82,5 @@ def test_the_commands_that_build_pass_the_sentence_vectors_setting(tmp_path, emb
         if path == "citewise eval":
             built.append(corpus_index(corpus, tmp_path / "eval", embedder, settings).manifest.sentence_vectors)
         else:
-            built.append(rebuild_corpus(settings, embedder, force=False, wait=True).manifest.sentence_vectors)
+            built.append(rebuild_from_settings(settings, embedder, force=False).manifest.sentence_vectors)
     assert built == ["pooled", "alone"]
