@@ -65,9 +65,9 @@ class Settings:
         "(os.cpu_count()). Set for the length of the build only: questions go on with cpu_threads."
     )
     sentence_vectors: str = _setting(
-        IndexConfig.sentence_vectors, "How a build embeds sentences: alone (each its own model pass) or pooled (mean-pooled from its paragraph's "
-        "one pass: builds take about a third of the time, but a few more answerable questions are refused; "
-        "docs/quality.md). Changing it rebuilds the index."
+        IndexConfig.sentence_vectors, "How a build embeds sentences: pooled (mean-pooled from their paragraph's one model "
+        "pass) or alone (each sentence its own pass: builds take about 3x as long, for the same answer figures once "
+        "min_score and max_doubt are calibrated for it: 0.40 and 0.84; docs/quality.md). Changing it rebuilds the index."
     )
     exact_search_limit: int = _setting(
         IndexConfig.exact_search_limit, "Paragraphs above which the dense index is approximate (FAISS IVF): search cost grows with about the square "
@@ -94,9 +94,9 @@ class Settings:
     # Answers
     max_sentences: int = _setting(3, "Sentences in an answer, at most.")
     min_score: float = _setting(
-        0.4, "Evidence of the best sentence below this is refused, not answered. 0.4 (with coverage_weight 0.4) refuses "
-        "under 1% of answerable questions on the SQuAD DEV half and the most unanswerable ones (bench/tune_quality.py, "
-        "docs/quality.md)."
+        0.39, "Evidence of the best sentence below this is refused, not answered. 0.39 (with coverage_weight 0.4, pooled "
+        "sentence vectors) is the highest threshold refusing under 1% of answerable questions on the SQuAD DEV half "
+        "(bench/tune_pooled.py, docs/quality.md)."
     )
     coverage_weight: float = _setting(
         0.4, "Weight, in a sentence's evidence, of the IDF-weighted share of the question's words its paragraph holds "
@@ -108,10 +108,11 @@ class Settings:
         "1 treats it as a name the documents lack, 0 as another word for one they use."
     )
     max_doubt: float = _setting(
-        0.84, "Refuse when the doubt that the best sentence answers (0 to 1, chat/doubt.py: a model of ten signals "
-        "fitted on the DEV half of SQuAD 2.0) is above this; 1 never refuses on doubt. 0.84 refused the most unanswerable SQuAD 2.0 DEV "
-        "questions while refusing under 10% of its answerable ones and keeping the answer first for 70% of SQuAD v1.1 DEV "
-        "(bench/tune_answers.py)."
+        0.86, "Refuse when the doubt that the best sentence answers (0 to 1, chat/doubt.py: a model of ten signals "
+        "fitted on the DEV half of SQuAD 2.0) is above this; 1 never refuses on doubt. With sentence vectors embedded "
+        "alone, 0.84 refused the most unanswerable SQuAD 2.0 DEV questions while refusing under 10% of its answerable ones "
+        "and keeping the answer first for 70% of SQuAD v1.1 DEV (bench/tune_answers.py); 0.86 gives pooled vectors "
+        "the same DEV figures (bench/tune_pooled.py)."
     )
     sentence_margin: float = _setting(0.15, "A sentence joins the answer if it scores within this of the best.")
     sentence_coverage_weight: float = _setting(

@@ -32,7 +32,7 @@ class IndexConfig:
     model: str = DEFAULT_MODEL_NAME
     backend: str = "torch"
     max_words: int = 180
-    sentence_vectors: str = "alone"
+    sentence_vectors: str = "pooled"
     exact_search_limit: int = FaissOptions.exact_search_limit
     ivf_lists: int = FaissOptions.ivf_lists
 

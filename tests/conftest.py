@@ -72,10 +72,10 @@ def article_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
 
 
 @pytest.fixture(scope="session")
-def article_pooled_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
-    """As ``article_data_dir``, its sentence vectors pooled from their paragraph's pass (``sentence_vectors = "pooled"``)."""
-    data_dir = tmp_path_factory.mktemp("article-pooled") / "var"
-    return build_corpus_index(CORPUS, data_dir, embedder, settings_for(data_dir, sentence_vectors="pooled"))
+def article_alone_data_dir(tmp_path_factory, embedder, settings_for) -> Path:
+    """As ``article_data_dir``, each sentence embedded on its own pass (``sentence_vectors = "alone"``)."""
+    data_dir = tmp_path_factory.mktemp("article-alone") / "var"
+    return build_corpus_index(CORPUS, data_dir, embedder, settings_for(data_dir, sentence_vectors="alone"))
 
 
 # A paragraph on a topic nothing else mentions, whose sentences carry markup that would run

@@ -87,15 +87,15 @@ def test_a_rebuild_on_the_cluster_matches_a_local_build(cluster, article_data_di
         assert (ours["answer"], ours["citations"]) == (theirs["answer"], theirs["citations"]), question
 
 
-def test_pooled_sentence_vectors_on_the_cluster_match_a_local_pooled_build(cluster, article_pooled_data_dir, tmp_path, monkeypatch):
+def test_sentences_embedded_alone_on_the_cluster_match_a_local_alone_build(cluster, article_alone_data_dir, tmp_path, monkeypatch):
     data_dir = tmp_path / "var"
-    monkeypatch.setenv("CITEWISE_SENTENCE_VECTORS", "pooled")
+    monkeypatch.setenv("CITEWISE_SENTENCE_VECTORS", "alone")
     result = CliRunner().invoke(
         cli, ["index", "rebuild", "--json", "--corpus", str(CORPUS), "--data-dir", str(data_dir), "--ray-address", cluster.address]
     )
     assert result.exit_code == 0, result.output
-    assert load_index(DataDir(data_dir)).manifest.sentence_vectors == "pooled"
-    assert_same_vectors(data_dir, article_pooled_data_dir)
+    assert load_index(DataDir(data_dir)).manifest.sentence_vectors == "alone"
+    assert_same_vectors(data_dir, article_alone_data_dir)
 
 
 def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cluster, tmp_path, embedder):

@@ -1,10 +1,11 @@
-"""The `sentence_vectors` setting: "alone" (the default) embeds each sentence on its own, "pooled" pools it from its
-paragraph's one pass. Both build an index that answers the article; a version built one way is rebuilt when the
+"""The `sentence_vectors` setting: "pooled" (the default) pools each sentence's vector from its paragraph's one pass,
+"alone" embeds each sentence on its own. Both build an index that answers the article; a version built one way is rebuilt when the
 setting changes, and with both versions on disk, switching back embeds nothing and loads no model."""
 
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ def rebuild(data_dir, embedder, sentence_vectors):
     return rebuild_corpus(CORPUS, DataDir(data_dir), config, embedder, keep_versions=5, progress=False)
 
 
-@pytest.mark.parametrize("mode, data_dir_fixture", [("alone", "article_data_dir"), ("pooled", "article_pooled_data_dir")])
+@pytest.mark.parametrize("mode, data_dir_fixture", [("alone", "article_alone_data_dir"), ("pooled", "article_data_dir")])
 def test_either_mode_builds_an_index_that_answers_the_article(request, mode, data_dir_fixture, embedder, settings_for):
     from chat.engine import Engine
 
@@ -33,8 +34,10 @@ def test_either_mode_builds_an_index_that_answers_the_article(request, mode, dat
     assert len(correct) >= 0.9 * len(questions), f"{mode}: only {len(correct)}/{len(questions)} answered and cited correctly"
 
 
-def test_changing_the_mode_rebuilds_and_switching_back_embeds_nothing(copy_data_dir, embedder):
-    # The copy was built "alone", its manifest written as before the field existed: it reads as "alone" and is kept.
+def test_changing_the_mode_rebuilds_and_switching_back_embeds_nothing(article_alone_data_dir, tmp_path, embedder):
+    # A copy built "alone", its manifest written as before the field existed: it reads as "alone" and is kept.
+    copy_data_dir = tmp_path / "var"
+    shutil.copytree(article_alone_data_dir, copy_data_dir)
     manifest_path = DataDir(copy_data_dir).current_path() / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     del manifest["sentence_vectors"]
