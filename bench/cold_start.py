@@ -51,7 +51,9 @@ def run(data_dir: Path, question: str) -> dict:
     """
     commands = {
         "python": [sys.executable, "-c", "pass"],
-        "model_load": [sys.executable, "-c", "from index import Embedder; Embedder().encode(['warm up'])"],
+        # The default backend's model, its export already in the data directory (as for `ask` and `serve`).
+        "model_load": [sys.executable, "-c", "from chat.engine import embedder_for; from chat.settings import Settings; "
+                       f"embedder_for(Settings().with_overrides(data_dir={str(data_dir)!r})).encode(['warm up'])"],
         "index_load": [sys.executable, "-c", f"from index import DataDir, load_index; load_index(DataDir({str(data_dir)!r}))"],
         "server_import": [sys.executable, "-c", "import chat.server"],
         "help": _citewise("--help"),

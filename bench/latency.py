@@ -1,8 +1,9 @@
 """Question latency in-process: ``Engine.ask`` against the floor, embedding the same question.
 
-The floor is torch's ``encode([question])`` on one thread. Each other backend (onnx, onnx-int8)
-answers from its own index of the same paragraphs (an index is served with the backend that
-built it), timed in the same interleaved rounds, so every figure is beside the same floor.
+The floor is torch's ``encode([question])`` on one thread. The default backend answers from the
+index, each other one (torch, onnx-int8) from its own index of the same paragraphs (an index is
+served with the backend that built it), timed in the same interleaved rounds, so every figure is
+beside the same floor.
 
     PYTHONPATH=. python -m bench.latency --documents 100 --questions 200
 """
@@ -10,16 +11,14 @@ built it), timed in the same interleaved rounds, so every figure is beside the s
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from bench.timing import interleaved, summary
-from chat.engine import Engine
+from chat.engine import Engine, embedder_for
 from chat.settings import Settings
 from index import BACKENDS, DataDir, Embedder, build_index, load_index, rebuild_corpus
 
@@ -27,29 +26,33 @@ _WARM_UP = 5
 
 
 def _backend_engine(data_dir: Path, backend: str, settings: Settings) -> Engine:
-    """An engine on ``backend`` over its own index of the paragraphs ``data_dir`` serves, built beside it."""
+    """An engine on ``backend`` over the index ``data_dir`` serves if that backend built it, else over its own
+    index of the same paragraphs, built beside it."""
     serving = load_index(DataDir(data_dir))
-    own = DataDir(data_dir.parent / f"{data_dir.name}-{backend}")
-    embedder = Embedder(backend=backend, models_dir=DataDir(data_dir).models_dir, threads=settings.cpu_threads)
+    own = DataDir(data_dir) if serving.manifest.backend == backend else DataDir(data_dir.parent / f"{data_dir.name}-{backend}")
+    on_backend = settings.with_overrides(data_dir=own.root, backend=backend)
+    embedder = embedder_for(on_backend.with_overrides(models_dir=str(settings.models_folder())))
     if own.current() is None:
         manifest = serving.manifest
         config = replace(manifest.config(), backend=backend)
         build_index(serving.paragraphs, own, embedder, config, manifest.documents, 1, progress=False)
-    return Engine.from_settings(settings.with_overrides(data_dir=own.root, backend=backend), embedder=embedder)
+    return Engine.from_settings(on_backend, embedder=embedder)
 
 
-def run(data_dir: Path, embedder: Embedder, questions: list[str], backends: Sequence[str] = BACKENDS[1:]) -> dict:
-    """Time ``engine.ask(q)`` and ``embedder.encode([q])`` alternately for every question, and
-    each of ``backends``' ``ask`` and ``encode`` in the same rounds (skipped if the onnx extra is missing).
+def run(data_dir: Path, embedder: Embedder, questions: list[str]) -> dict:
+    """Time the default backend's ``engine.ask(q)`` and the torch floor ``embedder.encode([q])``
+    alternately for every question, and each other backend's ``ask`` and ``encode`` in the same rounds.
+
+    Args:
+        embedder: The floor: the model on torch, one thread.
 
     Returns:
         p50/p95 of both, the ratio of the p50s, and the median of per-question ratios; under
-        ``backends``, each one's ask and encode p50/p95 and its ask p50 over the torch floor's.
+        ``backends``, each other one's ask and encode p50/p95 and its ask p50 over the torch floor's.
     """
     settings = Settings().with_overrides(data_dir=data_dir)
-    engine = Engine.from_settings(settings, embedder=embedder)
-    installed = importlib.util.find_spec("onnxruntime") is not None
-    others = {backend: _backend_engine(data_dir, backend, settings) for backend in backends if installed}
+    engine = _backend_engine(data_dir, settings.backend, settings)
+    others = {backend: _backend_engine(data_dir, backend, settings) for backend in BACKENDS if backend != settings.backend}
     for question in questions[:_WARM_UP]:
         for each in (engine, *others.values()):
             each.ask(question)
@@ -81,7 +84,8 @@ def run(data_dir: Path, embedder: Embedder, questions: list[str], backends: Sequ
                 "ask_ratio_p50_to_torch_floor": summary(samples_of[f"{backend} ask"])["p50_ms"] / floor_summary["p50_ms"],
             }
             for backend in others
-        } if installed else f"not measured: {', '.join(backends)} need the onnx extra",
+        },
+        "backend": settings.backend,
     }
 
 
@@ -96,9 +100,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="citewise-latency-"))
     try:
         subset = write_documents(work, args.documents)
-        embedder = Embedder()
-        rebuild_corpus(subset.corpus, DataDir(work / "var"), Settings().index_config(), embedder, keep_versions=1, progress=False)
-        print(json.dumps(run(work / "var", embedder, subset.questions[: args.questions]), indent=1))
+        settings = Settings().with_overrides(data_dir=work / "var")
+        rebuild_corpus(subset.corpus, DataDir(work / "var"), settings.index_config(), embedder_for(settings), keep_versions=1,
+                       progress=False)
+        print(json.dumps(run(work / "var", Embedder(), subset.questions[: args.questions]), indent=1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -65,9 +65,9 @@ def retrieval_query(question: str, history: list[Turn]) -> str:
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    """The model ``settings`` name, on their backend, batch size and serving threads (onnx files in <data_dir>/models)."""
+    """The model ``settings`` name, on their backend, batch size and serving threads (onnx files in ``models_folder()``)."""
     return Embedder(settings.model, settings.batch_size, settings.cpu_threads, backend=settings.backend,
-                    models_dir=DataDir(settings.data_dir).models_dir)
+                    models_dir=settings.models_folder())
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from chat.errors import SettingsError
-from index import FUSION_METHODS, IndexConfig, SearchOptions, model_name
+from index import FUSION_METHODS, DataDir, IndexConfig, SearchOptions, model_name
 
 ENV_PREFIX = "CITEWISE_"
 # A secret, read from the environment only (chat.llm): never a setting, so never shown, logged or written anywhere.
@@ -43,9 +43,14 @@ class Settings:
     data_dir: Path = _setting(Path("var"), "Where index versions, the feedback log and caches are kept.")
     model: str = _setting("", "Local sentence-transformers folder; empty for the embedded all-MiniLM-L6-v2.")
     backend: str = _setting(
-        IndexConfig.backend, "Engine that runs the model: torch (sentence-transformers), onnx (the model exported to ONNX on this "
-        "machine on first use, cached in <data_dir>/models, run by ONNX Runtime) or onnx-int8 (that export, int8-quantized). "
-        "An index is served with the backend that built it. onnx needs the onnx extra: pip install 'citewise[onnx]'."
+        IndexConfig.backend, "Engine that runs the model: onnx (the model exported to ONNX on this machine on first use, "
+        "cached in models_dir, run by ONNX Runtime: the same vectors as torch, in about half the time), onnx-int8 (that "
+        "export, int8-quantized: faster still, vectors a little off) or torch (sentence-transformers). An index is served "
+        "with the backend that built it (docs/quality.md)."
+    )
+    models_dir: str = _setting(
+        "", "Where the onnx backends keep the model exported on this machine (about 30 s, once); empty means "
+        "<data_dir>/models. Data directories that share one folder export once."
     )
     # Ingest and index
     max_words: int = _setting(IndexConfig.max_words, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
@@ -239,6 +244,10 @@ class Settings:
             model=model_name(self.model), backend=self.backend, max_words=self.max_words, sentence_vectors=self.sentence_vectors,
             exact_search_limit=self.exact_search_limit, ivf_lists=self.ivf_lists,
         )
+
+    def models_folder(self) -> Path:
+        """Where the onnx backends' exported model is kept: ``models_dir``, else ``<data_dir>/models``."""
+        return Path(self.models_dir) if self.models_dir else DataDir(self.data_dir).models_dir
 
     def search_options(self) -> SearchOptions:
         """How a loaded index searches with these settings, whatever it was built with."""

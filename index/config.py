@@ -30,7 +30,7 @@ class IndexConfig:
     """
 
     model: str = DEFAULT_MODEL_NAME
-    backend: str = "torch"
+    backend: str = "onnx"
     max_words: int = 180
     sentence_vectors: str = "pooled"
     exact_search_limit: int = FaissOptions.exact_search_limit

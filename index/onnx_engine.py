@@ -33,7 +33,6 @@ INT8_FILE = "model-int8.onnx"
 # The weights file of a sentence-transformers folder, by preference; its bytes name the cache folder.
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _HASH_CHUNK = 1 << 20
-ONNX_EXTRA = 'The onnx backends need the "onnx" extra: pip install "citewise[onnx]" (make test-setup installs it)'
 
 
 def _weights_file(model_path: Path) -> Path:
@@ -183,7 +182,10 @@ def _import_onnxruntime():
         import onnxruntime
         import tokenizers
     except ImportError:
-        raise ModelNotFoundError(f"{ONNX_EXTRA}, or use --backend torch (CITEWISE_BACKEND=torch).") from None
+        raise ModelNotFoundError(
+            "The onnx backends need onnxruntime, which citewise installs: reinstall it (pip install citewise), "
+            "or use --backend torch (CITEWISE_BACKEND=torch)."
+        ) from None
     return onnxruntime, tokenizers
 
 

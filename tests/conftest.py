@@ -8,29 +8,37 @@ from pathlib import Path
 
 import pytest
 
+from index import IndexConfig
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
-# The engine the suite's model runs on: ``TESTS_BACKEND=onnx-int8`` (or onnx) checks it answers as torch does (docs/quality.md).
-TESTS_BACKEND = os.environ.get("TESTS_BACKEND", "torch")
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    """No test reads the developer's citewise.toml or CITEWISE_* variables, or writes to ./var."""
-    for key in list(os.environ):
-        if key.startswith("CITEWISE_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
+# The engine the suite's model runs on, the default's unless ``TESTS_BACKEND`` (torch, onnx-int8) says otherwise:
+# docs/quality.md checks that each answers as the default does.
+TESTS_BACKEND = os.environ.get("TESTS_BACKEND") or IndexConfig.backend
 
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
     """Where the onnx backends' export of the real model is kept this session (exported once, on first use)."""
     return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch, tmp_path, models_dir):
+    """No test reads the developer's citewise.toml or CITEWISE_* variables, or writes to ./var. Every data
+    directory of the session, in this process or a server it starts, shares one export of the model
+    (``models_dir``), and runs on the suite's backend."""
+    for key in list(os.environ):
+        if key.startswith("CITEWISE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("CITEWISE_MODELS_DIR", str(models_dir))
+    if TESTS_BACKEND != IndexConfig.backend:
+        monkeypatch.setenv("CITEWISE_BACKEND", TESTS_BACKEND)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +50,13 @@ def embedder(models_dir):
 
 
 @pytest.fixture(scope="session")
-def settings_for():
+def settings_for(models_dir):
     """Settings for a data directory, as the CLI would load them (defaults plus overrides), on the suite's backend."""
     from chat.settings import Settings
 
     def make(data_dir: Path, **overrides) -> Settings:
-        return Settings().with_overrides(**{"data_dir": data_dir, "corpus": CORPUS, "backend": TESTS_BACKEND, **overrides})
+        return Settings().with_overrides(**{"data_dir": data_dir, "corpus": CORPUS, "backend": TESTS_BACKEND,
+                                            "models_dir": str(models_dir), **overrides})
 
     return make
 

@@ -17,10 +17,9 @@ def rebuild_embedder(settings):
     checked now, before anything changes; a context manager that stops them), else ``lazy_embedder``."""
     if not settings.ray_address:
         return lazy_embedder(settings)
-    from index import DataDir, RayEmbedder
+    from index import RayEmbedder
 
-    return RayEmbedder(settings.ray_address, settings.model, settings.batch_size, settings.backend,
-                       DataDir(settings.data_dir).models_dir)
+    return RayEmbedder(settings.ray_address, settings.model, settings.batch_size, settings.backend, settings.models_folder())
 
 
 @click.group("index")

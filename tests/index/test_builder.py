@@ -100,23 +100,46 @@ def test_building_nothing_is_an_error(tmp_path, embedder):
         build(tmp_path, embedder, [])
 
 
+class _Recording:
+    """Undoes what ``_threads_of_each_forward_pass`` put in place."""
+
+    def __init__(self, remove) -> None:
+        self.remove = remove
+
+
 def _threads_of_each_forward_pass(embedder):
-    """Record, inside every real forward pass of the model, the threads torch and FAISS run on."""
+    """Record, inside every real forward pass of the model, the threads its engine and FAISS run on: torch's
+    count in a hook on the model; ONNX Runtime's, the threads of the session each pass runs in."""
     import faiss
-    import torch
 
     seen: list[tuple[int, int]] = []
-    handle = embedder._model[0].register_forward_pre_hook(
-        lambda module, args: seen.append((torch.get_num_threads(), faiss.omp_get_max_threads()))
-    )
-    return seen, handle
+    if embedder.backend == "torch":
+        import torch
+
+        handle = embedder._model[0].register_forward_pre_hook(
+            lambda module, args: seen.append((torch.get_num_threads(), faiss.omp_get_max_threads()))
+        )
+        return seen, handle
+    engine = embedder._engine
+    session_for = engine._session
+
+    def recording(threads):
+        seen.append((threads, faiss.omp_get_max_threads()))
+        return session_for(threads)
+
+    engine._session = recording
+    return seen, _Recording(lambda: delattr(engine, "_session"))
+
+
+def _serving_threads_are_back(embedder) -> bool:
+    import torch
+
+    return embedder.backend != "torch" or torch.get_num_threads() == embedder.threads
 
 
 # "alone": paragraphs, then sentences; "pooled": one pass gives both.
 @pytest.mark.parametrize("sentence_vectors, passes", [("alone", 2), ("pooled", 1)])
 def test_a_build_embeds_on_build_threads_and_questions_go_back_to_the_serving_count(tmp_path, embedder, sentence_vectors, passes):
-    import torch
-
     assert embedder.threads == 1
     seen, handle = _threads_of_each_forward_pass(embedder)
     try:
@@ -132,7 +155,7 @@ def test_a_build_embeds_on_build_threads_and_questions_go_back_to_the_serving_co
     # On the build's 3 threads (the self-query comes from the cache).
     assert len(during) == passes and set(during) == {(3, 3)}
     # The process is back on the serving count, and a question runs on it.
-    assert question == [(1, 1)] and torch.get_num_threads() == 1
+    assert question == [(1, 1)] and _serving_threads_are_back(embedder)
 
 
 def test_build_threads_0_is_every_core(tmp_path, embedder):
@@ -149,8 +172,6 @@ def test_build_threads_0_is_every_core(tmp_path, embedder):
 
 @pytest.mark.parametrize("path", ["citewise index build/rebuild, serve's first build", "citewise eval"])
 def test_the_commands_that_build_pass_the_build_threads_setting(tmp_path, embedder, settings_for, path):
-    import torch
-
     from chat.cli.common import rebuild_from_settings
     from chat.evaluation import corpus_index
 
@@ -167,4 +188,4 @@ def test_the_commands_that_build_pass_the_build_threads_setting(tmp_path, embedd
     finally:
         handle.remove()
     assert seen and set(seen) == {(3, 3)}
-    assert torch.get_num_threads() == 1
+    assert _serving_threads_are_back(embedder)

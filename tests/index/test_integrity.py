@@ -66,7 +66,7 @@ def rebuild(corpus, data_dir, embedder, keep=5, **options):
 
 
 def cache_keys(data_dir, embedder):
-    cache = EmbeddingCache(DataDir(data_dir).cache_dir, embedder.name)
+    cache = EmbeddingCache(DataDir(data_dir).cache_dir, embedder.name, embedder.backend)
     try:
         return {row[0] for row in cache._connection.execute("SELECT key FROM vectors")}
     finally:
@@ -165,9 +165,10 @@ def _as_format_2(path):
     (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 2, "checksums": part_checksums(path)}))
 
 
-def test_sentence_vectors_are_float16_on_disk_and_in_memory_and_scored_as_float32(article_data_dir, embedder):
+def test_sentence_vectors_are_float16_on_disk_and_in_memory_and_scored_as_float32(article_alone_data_dir, embedder):
     from index.search_index import SENTENCE_VECTORS_FILE
 
+    article_data_dir = article_alone_data_dir  # each sentence embedded alone: its vector is encode's of its text
     path = DataDir(article_data_dir).current_path()
     assert np.load(path / SENTENCE_VECTORS_FILE).dtype == np.float16
     index = load_index(DataDir(article_data_dir), embedder)
@@ -386,7 +387,7 @@ def damage_cache_pages(path, seed=0):
 
 def test_a_cache_damaged_mid_build_fails_the_rebuild_with_one_line_and_the_next_one_succeeds(copy_data_dir, embedder):
     data_dir = DataDir(copy_data_dir)
-    cache_path = EmbeddingCache(data_dir.cache_dir, embedder.name).path
+    cache_path = EmbeddingCache(data_dir.cache_dir, embedder.name, embedder.backend).path
     damage_cache_pages(cache_path)
     result = CliRunner().invoke(cli, ["index", "rebuild", "--force", "--corpus", str(CORPUS), "--data-dir", str(copy_data_dir)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output

@@ -46,7 +46,7 @@ def vectors_of(data_dir) -> tuple[np.ndarray, np.ndarray]:
     version keeps them as float16, where a difference of 1e-7 can round to the next step)."""
     index = load_index(DataDir(data_dir))
     keys = sentence_cache_keys(*index_texts(index.paragraphs, index.spans), index.manifest.sentence_vectors)
-    cache = EmbeddingCache(data_dir / "cache", index.manifest.model)
+    cache = EmbeddingCache(data_dir / "cache", index.manifest.model, index.manifest.backend)
     try:
         cached = cache.get_many(keys)
         sentence_vectors = np.stack([cached[key] for key in keys])
@@ -98,7 +98,7 @@ def test_sentences_embedded_alone_on_the_cluster_match_a_local_alone_build(clust
     assert_same_vectors(data_dir, article_alone_data_dir)
 
 
-def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cluster, tmp_path, embedder):
+def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cluster, tmp_path, embedder, models_dir):
     from chat.settings import Settings
 
     corpus = synthetic_corpus(tmp_path / "corpus", documents=6, paragraphs=6, seed=15)
@@ -106,8 +106,9 @@ def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cl
     cluster.wait_for_nodes(timeout=60)
     distributed_dir, local_dir = tmp_path / "var-ray", tmp_path / "var-local"
     # Batches of 2 texts: over a hundred of them, so the node dies with most of the work still to do.
-    settings = Settings().with_overrides(data_dir=distributed_dir, corpus=corpus, batch_size=2)
-    with RayEmbedder(cluster.address, batch_size=2) as remote:
+    settings = Settings().with_overrides(data_dir=distributed_dir, corpus=corpus, batch_size=2, backend=embedder.backend,
+                                         models_dir=str(models_dir))
+    with RayEmbedder(cluster.address, batch_size=2, backend=settings.backend, models_dir=settings.models_folder()) as remote:
         assert remote.cpus == 3
 
         def kill_once_started() -> None:

@@ -32,9 +32,9 @@ def corpus(tmp_path):
     return shutil.copytree(CORPUS, tmp_path / "corpus")
 
 
-def rebuild(corpus, data_dir, embedder, **options):
-    return rebuild_corpus(corpus, DataDir(data_dir), IndexConfig(backend=embedder.backend), embedder, keep_versions=5,
-                          progress=False, **options)
+def rebuild(corpus, data_dir, embedder, sentence_vectors=IndexConfig.sentence_vectors, **options):
+    config = IndexConfig(backend=embedder.backend, sentence_vectors=sentence_vectors)
+    return rebuild_corpus(corpus, DataDir(data_dir), config, embedder, keep_versions=5, progress=False, **options)
 
 
 def texts_to_embed(document):
@@ -67,15 +67,24 @@ def test_a_new_document_is_the_only_thing_embedded(corpus, copy_data_dir, embedd
     assert not any("teal" in p.text for p in load_index(DataDir(copy_data_dir)).paragraphs)
 
 
-def test_an_edited_paragraph_re_embeds_only_its_new_text(corpus, copy_data_dir, embedder):
+@pytest.mark.parametrize("sentence_vectors", ["pooled", "alone"])
+def test_an_edited_paragraph_re_embeds_only_its_new_text(request, corpus, tmp_path, embedder, sentence_vectors):
+    built = request.getfixturevalue("article_data_dir" if sentence_vectors == "pooled" else "article_alone_data_dir")
+    data_dir = shutil.copytree(built, tmp_path / "var")
     article = corpus / ARTICLE
     text = article.read_text()
     sentence = "which enhances interoperability and the readiness of their forces."
     article.write_text(text.replace(sentence, sentence + " The drill was first held in 1986."))
-    report = rebuild(corpus, copy_data_dir, embedder)
+    report = rebuild(corpus, data_dir, embedder, sentence_vectors=sentence_vectors)
     assert report.changes.counts() == {"added": 0, "changed": 1, "deleted": 0, "unchanged": 45}
-    # The paragraph's own text and its one new sentence; its other sentences come from the cache.
-    assert report.embedded == 2
+    index = load_index(DataDir(data_dir))
+    row = next(r for r, p in enumerate(index.paragraphs) if "first held in 1986" in p.text)
+    if sentence_vectors == "pooled":
+        # One pass over the changed paragraph gives its vector and every one of its sentences'.
+        assert report.embedded == 1 + len(index.spans[row])
+    else:
+        # The paragraph's own text and its one new sentence; its other sentences come from the cache.
+        assert report.embedded == 2
 
 
 def test_inserting_a_paragraph_shifts_numbers_but_embeds_only_the_new_paragraph(corpus, copy_data_dir, embedder):

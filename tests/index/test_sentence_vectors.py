@@ -43,7 +43,7 @@ def test_changing_the_mode_rebuilds_and_switching_back_embeds_nothing(article_al
     del manifest["sentence_vectors"]
     manifest_path.write_text(json.dumps(manifest))
     assert Manifest.load(manifest_path.parent).sentence_vectors == "alone"
-    lazy = LazyEmbedder("", lambda: embedder)
+    lazy = LazyEmbedder("", lambda: embedder, embedder.backend)
     kept = rebuild(copy_data_dir, lazy, "alone")
     assert not kept.built and kept.embedded == 0 and not lazy.loaded
     alone = load_index(DataDir(copy_data_dir))
@@ -59,11 +59,11 @@ def test_changing_the_mode_rebuilds_and_switching_back_embeds_nothing(article_al
 
     # Both versions are on disk, so the cache kept both modes' vectors: going back and forth loads no model.
     for mode, vectors in (("alone", alone_vectors), ("pooled", pooled_vectors)):
-        lazy = LazyEmbedder("", lambda: embedder)
+        lazy = LazyEmbedder("", lambda: embedder, embedder.backend)
         report = rebuild(copy_data_dir, lazy, mode)
         assert report.built and report.embedded == 0 and not lazy.loaded, mode
         np.testing.assert_array_equal(load_index(DataDir(copy_data_dir)).sentences(row)[1], vectors)
-    assert not rebuild(copy_data_dir, LazyEmbedder("", lambda: embedder), "pooled").built
+    assert not rebuild(copy_data_dir, LazyEmbedder("", lambda: embedder, embedder.backend), "pooled").built
 
 
 def test_an_unknown_mode_is_refused(copy_data_dir, embedder):
