@@ -12,7 +12,8 @@
    questions no rule refused (plus, as answerable, the v1.1 DEV-half questions of articles that
    are not in SQuAD 2.0's TEST half), except the DEV articles held out to choose the epoch by.
    ``--variant`` says what is trained: ``full`` (every weight), ``top2`` (the last two layers and
-   the head), ``lora`` (low-rank adapters on the attention, with peft, and the head).
+   the head), ``lora`` (low-rank adapters on the attention, and the head; needs
+   ``pip install peft==0.21.2``, which pulls no other torch; not measured yet).
 3. ``evaluate``: the refusal curve of (a) the reader's score as the doubt and (b) the ten signals
    plus the reader's score (the logistic model refitted on DEV, as ``tune_answers.fit``),
    beside (c) the ten signals alone (the shipped ``chat/doubt_model.json``), at the points where
