@@ -41,7 +41,8 @@ DOUBT_GRID = tuple(round(t, 2) for t in np.arange(0.30, 1.001, 0.02))
 
 class Outcomes:
     """Each DEV question of one collection, searched and answered once with no doubt limit:
-    whether a rule refused it, its answer's figures, and the signals of its opening sentence."""
+    whether a rule refused it, its answer's figures, and the signals of its opening sentence
+    (with the question, that sentence and its paragraph as text, for a reading model to learn from)."""
 
     def __init__(self, data: Path, half: Path, embedder: Embedder, settings: Settings) -> None:
         index = corpus_index(data / "corpus.jsonl", None, embedder, settings)
@@ -51,7 +52,10 @@ class Outcomes:
         s = settings.with_overrides(max_doubt=1.0)
         hits = index.search_many(vectors, list(queries.values()), s.top_k, s.fusion, s.lexical_weight, s.candidates, progress=True)
         self.unanswerable = np.array([q in unanswerable for q in queries])
+        self.ids, self.questions = list(queries), list(queries.values())
         self.signals, self.answered, self.first, self.reply = [], [], [], []
+        self.opening: list[str | None] = []  # the answer's opening stretch, None when refused
+        self.passage: list[str | None] = []  # the paragraph it quotes
         for (query, text), vector, found in zip(queries.items(), vectors, hits):
             reading = Reading(Part(text, wanted_kind(text)), found, vector, text)
             answer = compose_parts(text, index, [reading], s)
@@ -60,6 +64,9 @@ class Outcomes:
             self.first.append(answer.answered and any(a in answer.first_sentence().lower() for a in wanted))
             self.reply.append(answer.answered and any(a in answer.answer.lower() for a in wanted))
             self.signals.append(opening_signals(index, reading, s) if answer.answered else None)
+            cited = answer.citations[0] if answer.answered else None
+            self.opening.append(cited.text[slice(*cited.spans[0])] if cited else None)
+            self.passage.append(cited.text if cited else None)
         self.answered, self.first, self.reply = (np.array(x) for x in (self.answered, self.first, self.reply))
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
@@ -80,12 +87,17 @@ class Outcomes:
         return figures
 
 
-def fit(features: np.ndarray, labels: np.ndarray, fitted_on: str) -> DoubtModel:
+def standardised_logistic(features: np.ndarray, labels: np.ndarray):
+    """Logistic regression of ``labels`` on ``features`` standardised: the mean, the scale and the regression."""
     from sklearn.linear_model import LogisticRegression  # scikit-learn comes with sentence-transformers
 
     mean, scale = features.mean(axis=0), features.std(axis=0)
     scale[scale < 1e-6] = 1.0  # a signal that never varies on the data weighs nothing either way
-    regression = LogisticRegression(C=1.0, max_iter=5000).fit((features - mean) / scale, labels)
+    return mean, scale, LogisticRegression(C=1.0, max_iter=5000).fit((features - mean) / scale, labels)
+
+
+def fit(features: np.ndarray, labels: np.ndarray, fitted_on: str) -> DoubtModel:
+    mean, scale, regression = standardised_logistic(features, labels)
     return DoubtModel(
         tuple(mean.round(6)), tuple(scale.round(6)), tuple(regression.coef_[0].round(6)), round(float(regression.intercept_[0]), 6),
         fitted_on=fitted_on,

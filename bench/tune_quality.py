@@ -48,24 +48,34 @@ COVERAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 GRID = [("dense", 0.0), ("lexical", 1.0)] + [("linear", w / 10) for w in range(1, 10)] + [("rrf", w / 10) for w in range(3, 8)]
 
 
-def split_by_title(data: Path, out: Path) -> None:
-    """Write ``out/dev`` and ``out/test``: each half's articles, questions, qrels and answers
-    (and unanswerable ids, for SQuAD 2.0).
+def article_of_questions(data: Path) -> dict[str, str]:
+    """The title of each question's article, for a BEIR folder of SQuAD (the whole set or a half).
 
     A question with no judgment (SQuAD 2.0's unanswerable ones) belongs to the article of
     the question before it: SQuAD lists each paragraph's questions together.
+    """
+    documents = [json.loads(line) for line in open(data / "corpus.jsonl", encoding="utf-8") if line.strip()]
+    title_of_doc = {d["id"]: d["title"] for d in documents}
+    qrels = read_qrels(data / "qrels.tsv")
+    articles: dict[str, str] = {}
+    previous = None
+    for query in read_queries(data / "queries.jsonl"):
+        previous = title_of_doc[next(iter(qrels[query]))] if query in qrels else previous
+        if previous is not None:
+            articles[query] = previous
+    return articles
+
+
+def split_by_title(data: Path, out: Path) -> None:
+    """Write ``out/dev`` and ``out/test``: each half's articles, questions, qrels and answers
+    (and unanswerable ids, for SQuAD 2.0), split by ``article_of_questions``.
     """
     documents = [json.loads(line) for line in open(data / "corpus.jsonl", encoding="utf-8") if line.strip()]
     titles = sorted({d["title"] for d in documents})
     half = {title: ("dev", "test")[position % 2] for position, title in enumerate(titles)}
     half_of_doc = {d["id"]: half[d["title"]] for d in documents}
     qrels = read_qrels(data / "qrels.tsv")
-    half_of_query: dict[str, str] = {}
-    previous = None
-    for query in read_queries(data / "queries.jsonl"):
-        previous = half_of_doc[next(iter(qrels[query]))] if query in qrels else previous
-        if previous is not None:
-            half_of_query[query] = previous
+    half_of_query = {query: half[title] for query, title in article_of_questions(data).items()}
     unanswerable = read_ids(data / UNANSWERABLE_FILE) if (data / UNANSWERABLE_FILE).exists() else set()
     for name in ("dev", "test"):
         folder = out / name
