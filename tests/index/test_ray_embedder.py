@@ -98,16 +98,18 @@ def test_sentences_embedded_alone_on_the_cluster_match_a_local_alone_build(clust
     assert_same_vectors(data_dir, article_alone_data_dir)
 
 
-def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cluster, tmp_path, embedder, models_dir):
+def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cluster, tmp_path):
+    from chat.engine import embedder_for
     from chat.settings import Settings
 
     corpus = synthetic_corpus(tmp_path / "corpus", documents=6, paragraphs=6, seed=15)
     doomed = cluster.add_node(**NODE)
     cluster.wait_for_nodes(timeout=60)
     distributed_dir, local_dir = tmp_path / "var-ray", tmp_path / "var-local"
-    # Batches of 2 texts: over a hundred of them, so the node dies with most of the work still to do.
-    settings = Settings().with_overrides(data_dir=distributed_dir, corpus=corpus, batch_size=2, backend=embedder.backend,
-                                         models_dir=str(models_dir))
+    # Batches of 2 texts, each sentence embedded on its own, on torch: over a hundred batches of some 20 ms, so
+    # the node dies with most of the work still to do (pooled on onnx, the work can end before the node does).
+    settings = Settings().with_overrides(data_dir=distributed_dir, corpus=corpus, batch_size=2, backend="torch",
+                                         sentence_vectors="alone")
     with RayEmbedder(cluster.address, batch_size=2, backend=settings.backend, models_dir=settings.models_folder()) as remote:
         assert remote.cpus == 3
 
@@ -121,7 +123,7 @@ def test_a_node_lost_mid_rebuild_costs_a_retry_and_the_version_is_still_right(cl
         report = rebuild_from_settings(settings, remote, force=False)
         killer.join(timeout=60)
         assert remote.retried_batches >= 1 and remote.actors == 2
-    rebuild_from_settings(settings.with_overrides(data_dir=local_dir), embedder, force=False)
+    rebuild_from_settings(settings.with_overrides(data_dir=local_dir), embedder_for(settings), force=False)
     distributed, local = load_index(DataDir(distributed_dir)), load_index(DataDir(local_dir))
     assert report.built and DataDir(distributed_dir).current() == report.version == distributed.manifest.version
     assert (distributed.manifest.corpus_fingerprint, distributed.manifest.paragraphs, distributed.manifest.sentences) == (
