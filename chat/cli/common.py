@@ -14,7 +14,11 @@ CORPUS = click.option("--corpus", type=click.Path(path_type=Path), help="Documen
 
 def MODEL(command):
     """``--model`` and ``--backend``: the embedding model and the engine that runs it."""
-    command = click.option("--backend", help="Engine that runs the model: torch, onnx or onnx-int8. [default: torch]")(command)
+    from index import BACKENDS, IndexConfig
+
+    command = click.option(
+        "--backend", help=f"Engine that runs the model: {', '.join(BACKENDS)}. [default: {IndexConfig.backend}]"
+    )(command)
     return click.option("--model", help="Local sentence-transformers folder instead of the embedded model.")(command)
 
 
