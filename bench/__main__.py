@@ -47,30 +47,38 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     work = Path(tempfile.mkdtemp(prefix="citewise-bench-"))
+    # Each part's results as soon as it ends: a run stopped before the end (over an hour in full) keeps what it measured.
+    partial = out.with_suffix(".partial.json")
+
+    def keep(part: str, value) -> None:
+        results[part] = value
+        partial.write_text(json.dumps(results, indent=1) + "\n")
+
     try:
         results = {"mode": mode, "plan": plan, "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         subset = squad.write_documents(work, plan["documents"])
         questions = subset.questions[: plan["questions"]]
         data_dir = work / "var"
         log.info("build: %d documents of about %d words, against the bare encode", plan["documents"], squad.WORDS_PER_DOCUMENT)
-        results["build"] = build.run(subset, data_dir)
+        keep("build", build.run(subset, data_dir))
         embedder = Embedder()
         log.info("latency in-process: %d questions", len(questions))
-        results["latency"] = latency.run(data_dir, embedder, questions)
+        keep("latency", latency.run(data_dir, embedder, questions))
         log.info("latency over HTTP")
-        results["http"] = http_load.run(data_dir, embedder, questions, plan["per_client"], plan["http_seconds"])
+        keep("http", http_load.run(data_dir, embedder, questions, plan["per_client"], plan["http_seconds"]))
         log.info("cold start")
-        results["cold_start"] = cold_start.run(data_dir, questions[0])
+        keep("cold_start", cold_start.run(data_dir, questions[0]))
         base = np.asarray(load_index(DataDir(data_dir)).sentence_vectors, dtype=np.float32)
         query_vectors = embedder.encode(subset.questions[:_SCALE_QUERIES])
         log.info("scale: %s paragraphs, vectors mixed from %d real embeddings; servers of %s", plan["scale"], len(base), plan["served"])
-        results["scale"] = scale.run(plan["scale"], plan["served"], base, query_vectors, work, FaissOptions())
+        keep("scale", scale.run(plan["scale"], plan["served"], base, query_vectors, work, FaissOptions()))
         results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         results["machine"]["load_end"] = "load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n")
     out.write_text(report.render(results))
+    partial.unlink(missing_ok=True)
     log.info("wrote %s", out)
 
 
