@@ -30,8 +30,8 @@ def _backend_engine(data_dir: Path, backend: str, settings: Settings) -> Engine:
     index of the same paragraphs, built beside it."""
     serving = load_index(DataDir(data_dir))
     own = DataDir(data_dir) if serving.manifest.backend == backend else DataDir(data_dir.parent / f"{data_dir.name}-{backend}")
-    on_backend = settings.with_overrides(data_dir=own.root, backend=backend)
-    embedder = embedder_for(on_backend.with_overrides(models_dir=str(settings.models_folder())))
+    on_backend = settings.with_overrides(data_dir=own.root, backend=backend, models_dir=str(settings.models_folder()))
+    embedder = embedder_for(on_backend)
     if own.current() is None:
         manifest = serving.manifest
         config = replace(manifest.config(), backend=backend)

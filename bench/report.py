@@ -46,7 +46,7 @@ def _headline(r: dict) -> list[str]:
         *(
             f"| in-process answer p50 with `--backend {name}` / the same torch floor | **{b['ask_ratio_p50_to_torch_floor']:.2f}x** "
             f"({_ms(b['ask']['p50_ms'])} / {_ms(lat['floor']['p50_ms'])}) | {_against(b['ask_ratio_p50_to_torch_floor'], GOALS['latency'])} |"
-            for name, b in _backends(lat).items()
+            for name, b in lat["backends"].items()
         ),
     ]
     for s in r["scale"]:
@@ -80,11 +80,6 @@ def _gib(mb: float) -> str:
     return f"{mb / 1024:.2f} GiB"
 
 
-def _backends(lat: dict) -> dict:
-    """The other backends' latency, timed in the same rounds as the default's."""
-    return lat["backends"]
-
-
 def _latency(r: dict) -> list[str]:
     lat, http = r["latency"], r["http"]
     lines = [
@@ -102,7 +97,7 @@ def _latency(r: dict) -> list[str]:
         f"| ratio | {lat['ratio_p50']:.2f}x | {lat['ratio_p95']:.2f}x | median of per-question ratios {lat['median_question_ratio']:.2f}x |",
         *(
             f"| `--backend {name}`: {what} | {_ms(b[key]['p50_ms'])} | {_ms(b[key]['p95_ms'])} | {_ms(b[key]['mean_ms'])} |"
-            for name, b in _backends(lat).items()
+            for name, b in lat["backends"].items()
             for what, key in (("encode the question", "encode"), ("`Engine.ask`", "ask"))
         ),
         "",
