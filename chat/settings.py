@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from chat.errors import SettingsError
-from index import FUSION_METHODS, DataDir, IndexConfig, SearchOptions, model_name
+from index import DEFAULT_BATCH_SIZE, FUSION_METHODS, DataDir, IndexConfig, SearchOptions, model_name
 
 ENV_PREFIX = "CITEWISE_"
 # A secret, read from the environment only (chat.llm): never a setting, so never shown, logged or written anywhere.
@@ -49,12 +49,12 @@ class Settings:
         "with the backend that built it (docs/quality.md)."
     )
     models_dir: str = _setting(
-        "", "Where the onnx backends keep the model exported on this machine (about 30 s, once); empty means "
+        "", "Where the onnx backends keep the model exported on this machine (a few seconds, once); empty means "
         "<data_dir>/models. Data directories that share one folder export once."
     )
     # Ingest and index
     max_words: int = _setting(IndexConfig.max_words, "Words per paragraph part; longer paragraphs are split at sentences to fit the model.")
-    batch_size: int = _setting(64, "Texts per embedding batch.")
+    batch_size: int = _setting(DEFAULT_BATCH_SIZE, "Texts per embedding batch (smaller ran faster here, down to 16).")
     ray_address: str = _setting(
         "", "Ray cluster that embeds the new texts of `citewise index rebuild` (host:port of its head, or auto for the "
         "cluster this machine belongs to); empty embeds on this machine. Needs the ray extra: pip install 'citewise[ray]'."

@@ -17,7 +17,7 @@ from index.changes import Changes, diff_paragraphs
 from index.config import SENTENCE_VECTOR_MODES, IndexConfig, SearchOptions
 from index.corpus import read_paragraphs, rebuild_corpus, skipped_files
 from index.data_dir import DataDir
-from index.embedder import BACKENDS, DEFAULT_MODEL_NAME, Embedder, default_model_path, model_name
+from index.embedder import BACKENDS, DEFAULT_BATCH_SIZE, DEFAULT_MODEL_NAME, Embedder, default_model_path, model_name
 from index.embedding_cache import CachedEmbedder, EmbeddingCache
 from index.errors import (
     REBUILD_COMMAND,
@@ -43,6 +43,7 @@ from index.versions import VersionInfo, list_versions, rollback_index
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_BATCH_SIZE",
     "DEFAULT_MODEL_NAME",
     "FORMAT_VERSION",
     "FUSION_METHODS",

