@@ -84,10 +84,17 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     return mounted
 
 
+# Seconds a stop (Ctrl-C, SIGTERM) waits for requests in flight. Every open chat page holds a connection (Gradio's
+# heartbeat stream) that never ends by itself: without a bound, one browser tab kept the server from stopping at all.
+SHUTDOWN_GRACE_SECONDS = 5
+
+
 def uvicorn_options(settings: Settings) -> dict:
     """How uvicorn serves: its own proxy-header handling off (it would trust X-Forwarded-For
-    from 127.0.0.1 by default); ``RequestGuard`` believes only ``trusted_proxies``."""
-    return {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False, "forwarded_allow_ips": ""}
+    from 127.0.0.1 by default; ``RequestGuard`` believes only ``trusted_proxies``), and a stop
+    that waits ``SHUTDOWN_GRACE_SECONDS`` at most for open connections."""
+    return {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False, "forwarded_allow_ips": "",
+            "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS}
 
 
 def run(settings: Settings, embedder: Embedder | LazyEmbedder | None = None) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -146,15 +148,24 @@ def test_asking_before_building_says_what_to_do(tmp_path):
     assert "run `citewise index rebuild` first" in result.stderr
 
 
-def test_serving_a_fresh_data_dir_indexes_the_corpus_first(tmp_path):
+def test_serving_a_fresh_data_dir_indexes_the_corpus_first_and_ctrl_c_stops_it_with_the_page_open(tmp_path):
     import httpx
 
+    from chat.server import SHUTDOWN_GRACE_SECONDS
     from tests.live_server import running_server
 
     with running_server(tmp_path / "var", "--corpus", str(CORPUS), "--rate-limit", "0", cwd=tmp_path) as server:
         health = httpx.get(f"{server.url}/healthz").json()
         answer = httpx.post(f"{server.url}/api/ask", json={"question": "When was the defense treaty signed?"}).json()
+        # An open chat page keeps its heartbeat stream open, as a browser tab does.
+        with httpx.stream("GET", f"{server.url}/gradio_api/heartbeat/an-open-page", timeout=30) as page:
+            assert page.status_code == 200
+            stopped = time.monotonic()
+            server.process.send_signal(signal.SIGINT)
+            server.process.wait(timeout=SHUTDOWN_GRACE_SECONDS + 10)
+            stop_seconds = time.monotonic() - stopped
         log = server.output()
     assert "no index in" in log and "building one from" in log
     assert health["index"]["version"] == "v0001" and health["index"]["documents"] == 1
     assert answer["answered"] and answer["citations"][0]["doc"] == "japan-us-alliance.txt"
+    assert stop_seconds < SHUTDOWN_GRACE_SECONDS + 5, log[-2000:]
