@@ -45,8 +45,9 @@ browser:
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -q && apt-get install -y -q nginx)
 
+# Two workers (pytest-xdist): most of the suite's time goes to starting and waiting on processes (tests/conftest.py).
 test: test-setup browser nginx
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # The tests that start no process (no server, CLI run or browser): a developer's inner loop.
 quick: test-setup

@@ -21,6 +21,32 @@ DATA = Path(__file__).resolve().parent / "data"
 TESTS_BACKEND = os.environ.get("TESTS_BACKEND") or IndexConfig.backend
 
 
+# `make test` runs the suite on two pytest-xdist workers: most of its time goes to starting and waiting on processes
+# (servers, browsers, a Ray cluster, an LLM), which one worker leaves the second core idle for. Tests go to the
+# workers in groups, each run whole by one worker, so a fixture a group shares starts once: a module is a group (its
+# module fixtures: a server, an LLM), and so are the modules that share session servers: every browser test (one
+# server, one Chromium), and the HTTP tests on open_server and locked_server (tests/chat/conftest.py).
+_SESSION_GROUPS = {
+    "tests/browser/": "browser",
+    "tests/chat/test_server.py": "chat-servers",
+    "tests/chat/test_ui.py": "chat-servers",
+    "tests/chat/test_live_guard.py": "chat-servers",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        """xdist's by-module scheduling, with the groups above in place of their modules."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return next((group for prefix, group in _SESSION_GROUPS.items() if module.startswith(prefix)), module)
+
+    return SharedFixtureScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
     """Where the onnx backends' export of the real model is kept this session (exported once, on first use)."""
