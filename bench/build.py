@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 FLOOR_BATCH = 32  # sentence-transformers' own default
 # The other backends, timed beside the default (onnx, one model pass per paragraph). Each builds into an empty
-# data directory, so the onnx ones include exporting the model (about 30 s), as a user's first build does.
+# data directory, so the onnx ones include exporting the model (about 2 s), as a user's first build does.
 OTHER_OPTIONS = {
     "backend torch": {"CITEWISE_BACKEND": "torch"},
     "backend onnx-int8": {"CITEWISE_BACKEND": "onnx-int8"},
